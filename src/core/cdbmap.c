@@ -1,0 +1,76 @@
+/*
+ * cdbmap.c - tinycdb wrapper with per-lookup handle copies (see cdbmap.h).
+ */
+#include "cdbmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+cdbmap_open_fd(struct cdbmap *m, int fd, const char *name, char *err,
+	       size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	if (cdb_init(&m->cdb, fd) != 0) {
+		snprintf(err, errlen, "%s: not a valid cdb file: %s", name,
+			 strerror(errno ? errno : EPROTO));
+		close(fd);
+		return -1;
+	}
+	m->fd = fd;
+	m->open = 1;
+	return 1;
+}
+
+int
+cdbmap_open(struct cdbmap *m, const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return cdbmap_open_fd(m, fd, path, err, errlen);
+}
+
+int
+cdbmap_find(const struct cdbmap *m, const void *key, unsigned klen,
+	    const char **data, unsigned *dlen)
+{
+	struct cdb c;
+	int r;
+
+	if (!m->open)
+		return 0;
+	c = m->cdb;	/* private copy: the result lives in the handle */
+	r = cdb_find(&c, key, klen);
+	if (r <= 0)
+		return r < 0 ? -1 : 0;
+	if (data) {
+		*data = cdb_get(&c, cdb_datalen(&c), cdb_datapos(&c));
+		if (*data == NULL)
+			return -1;
+	}
+	if (dlen)
+		*dlen = cdb_datalen(&c);
+	return 1;
+}
+
+void
+cdbmap_close(struct cdbmap *m)
+{
+	if (m->open) {
+		cdb_free(&m->cdb);
+		close(m->fd);
+	}
+	memset(m, 0, sizeof(*m));
+}

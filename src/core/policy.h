@@ -1,0 +1,55 @@
+/*
+ * policy.h - qmail's relay decision, stage by stage.
+ *
+ * policy_connect() runs once per SMTP connection (tcpserver's rule lookup,
+ * IndiMail relayclients / relaydomains); policy_mail() once per MAIL FROM
+ * (badmailfrom, relaymailfrom, SMTP AUTH); policy_rcpt() once per RCPT TO.
+ * Everything is read from one struct tables snapshot; nothing here does
+ * file I/O, takes a lock or allocates memory.  Decision order at RCPT:
+ *
+ *   1. address longer than 900 bytes          -> 555 5.5.4 (qmail)
+ *   2. sender in badmailfrom                  -> 553 5.7.1 (even relay clients)
+ *   3. client may relay (RELAYCLIENT rule, relayclients, relaydomains,
+ *      relaymailfrom, SMTP AUTH)              -> accept
+ *   4. local part has '@', '%' or '!'         -> 553 5.7.1 (stricter than qmail)
+ *   5. no '@' in the recipient                -> accept (qmail)
+ *   6. domain or a .suffix in rcpthosts or morercpthosts.cdb -> accept
+ *   7. otherwise                              -> 553 5.7.1 rcpthosts
+ */
+#ifndef QR_POLICY_H
+#define QR_POLICY_H
+
+#include "ip.h"
+#include "tables.h"
+#include "tcprules.h"
+#include "verdict.h"
+
+struct session {
+	struct client_ip ip;
+	char host[256];
+	int has_host;
+	struct rule_match rule;		/* tcpserver rule found at connect */
+	int denied;			/* connection refused at connect */
+	int relay;			/* session-wide relay grant */
+	char relay_why[1024];		/* which source granted it */
+	int mailfrom_relay;		/* relay granted by relaymailfrom */
+
+	/* current transaction (MAIL FROM) */
+	char auth[256];			/* {auth_authen}, "" if none */
+	int bad_sender;
+	char bad_why[1024];
+};
+
+/* ip may be NULL or unparseable (then unknown: only rules that do not
+ * depend on the address can match).  hostname as the MTA gives it. */
+void policy_connect(const struct tables *t, struct session *ss,
+		    const char *ip, const char *hostname, struct verdict *v);
+
+/* sender as given by the MTA ("<a@b>"); auth may be NULL. */
+void policy_mail(const struct tables *t, struct session *ss,
+		 const char *sender, const char *auth, struct verdict *v);
+
+void policy_rcpt(const struct tables *t, const struct session *ss,
+		 const char *rcpt, struct verdict *v);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * settings.c - built-in defaults (see settings.h).
+ */
+#include "settings.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+set_reply(struct reply *r, const char *code, const char *xcode,
+	  const char *text)
+{
+	snprintf(r->code, sizeof(r->code), "%s", code);
+	snprintf(r->xcode, sizeof(r->xcode), "%s", xcode);
+	snprintf(r->text, sizeof(r->text), "%s", text);
+}
+
+void
+settings_defaults(struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->control_dir, sizeof(s->control_dir), "/var/qmail/control");
+	s->reject_sender_routing = 1;
+	s->auth_allows_relay = 1;
+	set_reply(&s->reply_relay, "553", "5.7.1",
+		  "sorry, that domain isn't in my list of allowed rcpthosts");
+	set_reply(&s->reply_badmailfrom, "553", "5.7.1",
+		  "sorry, your envelope sender is in my badmailfrom list");
+	set_reply(&s->reply_routing, "553", "5.7.1",
+		  "sorry, sender-specified routing is not allowed here");
+	set_reply(&s->reply_deny, "554", "5.7.1",
+		  "sorry, your connection is not allowed here");
+	set_reply(&s->reply_syntax, "555", "5.5.4", "syntax error");
+	set_reply(&s->reply_ok, "250", "2.1.5", "ok");
+	s->socket_mode = -1;
+	s->reload_interval_ms = 1000;
+	s->milter_timeout = 30;
+	snprintf(s->syslog_facility, sizeof(s->syslog_facility), "mail");
+	snprintf(s->syslog_ident, sizeof(s->syslog_ident), "qrelay-milter");
+}

@@ -1,0 +1,50 @@
+/*
+ * settings.h - everything the daemon and qrelayctl can be told, as plain
+ * data.  Filled with defaults by settings_defaults(), then by the config
+ * file (src/config.c, libconfuse) and finally by command-line flags.
+ */
+#ifndef QR_SETTINGS_H
+#define QR_SETTINGS_H
+
+#include "verdict.h"
+
+#define SETTINGS_PATH_MAX 1024
+
+struct settings {
+	/* what to read */
+	char control_dir[SETTINGS_PATH_MAX];	/* qmail control directory */
+	char rules_file[SETTINGS_PATH_MAX];	/* tcp.smtp or .cdb; "" = none */
+
+	/* safety switches: both default to refusing to start */
+	int allow_missing_rcpthosts;	/* run as an open relay like qmail */
+	int allow_relay_for_all_rule;	/* a ":" or "=" rule with RELAYCLIENT */
+
+	/* policy */
+	int reject_sender_routing;	/* '@', '%', '!' in local part: 553 */
+	int auth_allows_relay;		/* non-empty {auth_authen} relays */
+
+	/* replies */
+	struct reply reply_relay;	/* 553 5.7.1 ... rcpthosts */
+	struct reply reply_badmailfrom;	/* 553 5.7.1 ... badmailfrom */
+	struct reply reply_routing;	/* 553 5.7.1 ... routing */
+	struct reply reply_deny;	/* 554 5.7.1 ... connection */
+	struct reply reply_syntax;	/* 555 5.5.4 syntax error */
+	struct reply reply_ok;		/* 250 2.1.5 ok */
+
+	/* daemon only */
+	char socket[SETTINGS_PATH_MAX];
+	char pidfile[SETTINGS_PATH_MAX];
+	char user[64];
+	char group[64];
+	char socket_owner[64];
+	char socket_group[64];
+	int socket_mode;		/* -1 = leave to umask */
+	int reload_interval_ms;		/* stat check period */
+	int milter_timeout;		/* smfi_settimeout, seconds */
+	char syslog_facility[32];
+	char syslog_ident[64];
+};
+
+void settings_defaults(struct settings *s);
+
+#endif

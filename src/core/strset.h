@@ -1,0 +1,24 @@
+/*
+ * strset.h - a read-mostly set of strings with ASCII case-insensitive
+ * lookup, remembering the line each entry came from (qmail's constmap).
+ *
+ * Keys are not copied: they must outlive the set (they point into the
+ * control file buffer).  The first of duplicate keys wins.  Lookups are
+ * lock-free and safe from many threads once building is done.
+ */
+#ifndef QR_STRSET_H
+#define QR_STRSET_H
+
+#include <stddef.h>
+
+struct strset;
+
+struct strset *strset_new(size_t expected);
+/* Returns 0, or -1 when out of memory. */
+int strset_add(struct strset *s, const char *key, size_t len, unsigned lineno);
+/* Returns the line number of the entry (>= 1), or 0 if absent. */
+unsigned strset_find(const struct strset *s, const char *key, size_t len);
+size_t strset_count(const struct strset *s);
+void strset_free(struct strset *s);
+
+#endif
