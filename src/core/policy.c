@@ -53,7 +53,7 @@ void
 policy_connect(const struct tables *t, struct session *ss, const char *ip,
 	       const char *hostname, struct verdict *v)
 {
-	char desc[400], hit[64];
+	char *desc = ss->rule_desc, hit[64];
 	unsigned line;
 	const char *h;
 
@@ -72,7 +72,7 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 					 t->s.rules_file);
 			return;
 		}
-		rules_describe(t->rules, &ss->rule, desc, sizeof(desc));
+		rules_describe(t->rules, &ss->rule, desc, sizeof(ss->rule_desc));
 		if (ss->rule.deny) {
 			ss->denied = 1;
 			verdict_set(v, VERDICT_REJECT, &t->s.reply_deny,
@@ -99,7 +99,7 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 	}
 	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
 		    ss->relay ? ss->relay_why :
-		    t->rules ? desc : "no rules file");
+		    t->rules ? ss->rule_desc : "no rules file");
 }
 
 void
@@ -213,7 +213,7 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 
 	if (ss->denied) {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_deny,
-			    "connection denied by rule \"%s\"", ss->rule.key);
+			    "%s: deny", ss->rule_desc);
 		return;
 	}
 	if (addr_parse(&a, rcpt ? rcpt : "") != 0) {
@@ -288,6 +288,7 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 		return;
 	}
 	verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
-		    "\"%s\" is not in rcpthosts%s and the client may not relay",
-		    domain, t->morercpthosts.open ? " or morercpthosts.cdb" : "");
+		    "\"%s\" is not in rcpthosts%s and the client may not relay (%s)",
+		    domain, t->morercpthosts.open ? " or morercpthosts.cdb" : "",
+		    t->rules ? ss->rule_desc : "no rules file");
 }

@@ -29,6 +29,7 @@ struct session {
 	char host[256];
 	int has_host;
 	struct rule_match rule;		/* tcpserver rule found at connect */
+	char rule_desc[400];		/* e.g. tcp.smtp:3 "10.1." */
 	int denied;			/* connection refused at connect */
 	int relay;			/* session-wide relay grant */
 	char relay_why[1024];		/* which source granted it */

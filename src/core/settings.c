@@ -32,6 +32,7 @@ settings_defaults(struct settings *s)
 		  "sorry, your connection is not allowed here");
 	set_reply(&s->reply_syntax, "555", "5.5.4", "syntax error");
 	set_reply(&s->reply_ok, "250", "2.1.5", "ok");
+	snprintf(s->socket, sizeof(s->socket), "inet:8893@127.0.0.1");
 	s->socket_mode = -1;
 	s->reload_interval_ms = 1000;
 	s->milter_timeout = 30;

@@ -1,0 +1,186 @@
+/*
+ * conf.c - the configuration file schema and loader (libconfuse).
+ *
+ * Every key is optional; an unknown key, a wrong type or a malformed reply
+ * text is an error naming the file and line.  Keys map one to one onto
+ * struct settings fields (see qrelay-milter.conf(5)).
+ */
+#include "conf.h"
+
+#include <confuse.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char conf_err[1024];
+
+static void
+conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[768];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (conf_err[0])
+		return;		/* keep the first error */
+	if (cfg && cfg->filename)
+		snprintf(conf_err, sizeof(conf_err), "%s:%d: %s",
+			 cfg->filename, cfg->line, msg);
+	else
+		snprintf(conf_err, sizeof(conf_err), "%s", msg);
+}
+
+static int
+validate_reply(cfg_t *cfg, cfg_opt_t *opt, void *value)
+{
+	const char *v = *(const char **)value;
+	struct reply r;
+	char err[600];
+
+	if (v == NULL || reply_parse(&r, v, '5', err, sizeof(err)) != 0) {
+		cfg_error(cfg, "%s: %s", opt->name, v ? err : "empty");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_mode(cfg_t *cfg, cfg_opt_t *opt, void *value)
+{
+	const char *v = *(const char **)value;
+	char *end;
+	long m;
+
+	errno = 0;
+	m = strtol(v, &end, 8);
+	if (*v == '\0' || *end != '\0' || errno || m < 0 || m > 07777) {
+		cfg_error(cfg, "%s: \"%s\" is not an octal mode like \"0660\"",
+			  opt->name, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_nonneg(cfg_t *cfg, cfg_opt_t *opt, void *value)
+{
+	long v = *(long *)value;
+
+	if (v < 0 || v > 86400) {
+		cfg_error(cfg, "%s: %ld is out of range (0..86400)", opt->name,
+			  v);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+copy_str(cfg_t *cfg, const char *key, char *dst, size_t len)
+{
+	const char *v;
+
+	if (cfg_size(cfg, key) == 0)
+		return;
+	v = cfg_getstr(cfg, key);
+	if (v)
+		snprintf(dst, len, "%s", v);
+}
+
+#define REPLY_KEYS(X) \
+	X(reply_relay) X(reply_badmailfrom) X(reply_routing) X(reply_deny)
+
+int
+config_load(struct settings *s, const char *path, char *err, size_t errlen)
+{
+	cfg_opt_t opts[] = {
+		CFG_STR("socket", NULL, CFGF_NODEFAULT),
+		CFG_STR("control_dir", NULL, CFGF_NODEFAULT),
+		CFG_STR("rules", NULL, CFGF_NODEFAULT),
+		CFG_STR("user", NULL, CFGF_NODEFAULT),
+		CFG_STR("group", NULL, CFGF_NODEFAULT),
+		CFG_STR("pidfile", NULL, CFGF_NODEFAULT),
+		CFG_STR("socket_owner", NULL, CFGF_NODEFAULT),
+		CFG_STR("socket_group", NULL, CFGF_NODEFAULT),
+		CFG_STR("socket_mode", NULL, CFGF_NODEFAULT),
+		CFG_BOOL("allow_missing_rcpthosts", cfg_false, CFGF_NODEFAULT),
+		CFG_BOOL("allow_relay_for_all_rule", cfg_false, CFGF_NODEFAULT),
+		CFG_BOOL("reject_sender_routing", cfg_true, CFGF_NODEFAULT),
+		CFG_BOOL("auth_allows_relay", cfg_true, CFGF_NODEFAULT),
+		CFG_INT("reload_interval", 1, CFGF_NODEFAULT),
+		CFG_INT("milter_timeout", 30, CFGF_NODEFAULT),
+		CFG_STR("syslog_facility", NULL, CFGF_NODEFAULT),
+		CFG_STR("syslog_ident", NULL, CFGF_NODEFAULT),
+#define X(k) CFG_STR(#k, NULL, CFGF_NODEFAULT),
+		REPLY_KEYS(X)
+#undef X
+		CFG_END()
+	};
+	cfg_t *cfg;
+	int rc;
+
+	conf_err[0] = '\0';
+	cfg = cfg_init(opts, CFGF_NONE);
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	cfg_set_error_function(cfg, conf_errfn);
+#define X(k) cfg_set_validate_func2(cfg, #k, validate_reply);
+	REPLY_KEYS(X)
+#undef X
+	cfg_set_validate_func2(cfg, "socket_mode", validate_mode);
+	cfg_set_validate_func2(cfg, "reload_interval", validate_nonneg);
+	cfg_set_validate_func2(cfg, "milter_timeout", validate_nonneg);
+
+	rc = cfg_parse(cfg, path);
+	if (rc == CFG_FILE_ERROR) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 strerror(errno));
+		cfg_free(cfg);
+		return -1;
+	}
+	if (rc != CFG_SUCCESS) {
+		snprintf(err, errlen, "%s", conf_err[0] ? conf_err :
+			 "configuration parse error");
+		cfg_free(cfg);
+		return -1;
+	}
+	copy_str(cfg, "socket", s->socket, sizeof(s->socket));
+	copy_str(cfg, "control_dir", s->control_dir, sizeof(s->control_dir));
+	copy_str(cfg, "rules", s->rules_file, sizeof(s->rules_file));
+	copy_str(cfg, "user", s->user, sizeof(s->user));
+	copy_str(cfg, "group", s->group, sizeof(s->group));
+	copy_str(cfg, "pidfile", s->pidfile, sizeof(s->pidfile));
+	copy_str(cfg, "socket_owner", s->socket_owner, sizeof(s->socket_owner));
+	copy_str(cfg, "socket_group", s->socket_group, sizeof(s->socket_group));
+	copy_str(cfg, "syslog_facility", s->syslog_facility,
+		 sizeof(s->syslog_facility));
+	copy_str(cfg, "syslog_ident", s->syslog_ident, sizeof(s->syslog_ident));
+	if (cfg_size(cfg, "socket_mode"))
+		s->socket_mode = (int)strtol(cfg_getstr(cfg, "socket_mode"),
+					     NULL, 8);
+	if (cfg_size(cfg, "allow_missing_rcpthosts"))
+		s->allow_missing_rcpthosts =
+			cfg_getbool(cfg, "allow_missing_rcpthosts");
+	if (cfg_size(cfg, "allow_relay_for_all_rule"))
+		s->allow_relay_for_all_rule =
+			cfg_getbool(cfg, "allow_relay_for_all_rule");
+	if (cfg_size(cfg, "reject_sender_routing"))
+		s->reject_sender_routing =
+			cfg_getbool(cfg, "reject_sender_routing");
+	if (cfg_size(cfg, "auth_allows_relay"))
+		s->auth_allows_relay = cfg_getbool(cfg, "auth_allows_relay");
+	if (cfg_size(cfg, "reload_interval"))
+		s->reload_interval_ms =
+			(int)cfg_getint(cfg, "reload_interval") * 1000;
+	if (cfg_size(cfg, "milter_timeout"))
+		s->milter_timeout = (int)cfg_getint(cfg, "milter_timeout");
+#define X(k) \
+	if (cfg_size(cfg, #k)) \
+		reply_parse(&s->k, cfg_getstr(cfg, #k), '5', err, errlen);
+	REPLY_KEYS(X)
+#undef X
+	cfg_free(cfg);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * log.c - syslog plus optional stderr copy (see log.h).
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static int log_stderr;
+static char log_ident[64] = "qrelay-milter";
+
+static const struct {
+	const char *name;
+	int facility;
+} facilities[] = {
+	{ "mail", LOG_MAIL },	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+int
+log_open(const char *ident, const char *facility, int to_stderr)
+{
+	int fac = -1;
+
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcmp(facilities[i].name, facility) == 0)
+			fac = facilities[i].facility;
+	snprintf(log_ident, sizeof(log_ident), "%s", ident);
+	log_stderr = to_stderr;
+	openlog(log_ident, LOG_PID | LOG_NDELAY, fac < 0 ? LOG_MAIL : fac);
+	return fac < 0 ? -1 : 0;
+}
+
+void
+log_msg(int prio, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	syslog(prio, "%s", msg);
+	if (log_stderr) {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
+			 localtime_r(&now, &tm));
+		fprintf(stderr, "%s %s: %s\n", ts, log_ident, msg);
+	}
+}

@@ -1,0 +1,197 @@
+/*
+ * callbacks.c - libmilter callbacks: connect, MAIL FROM, RCPT TO.
+ *
+ * Each callback hands the MTA's data to the core (src/core/policy.c) and
+ * turns its verdict into a reply.  Per-connection state lives in smfi
+ * private data (libmilter may run one connection's callbacks on different
+ * worker threads).  Every failure path returns SMFIS_TEMPFAIL.
+ */
+#include "config.h"
+#include "callbacks.h"
+#include "log.h"
+#include "addr.h"
+#include "policy.h"
+#include "snapshot.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct conn {
+	struct snap *snap;
+	struct session ss;
+	char from[ADDR_MAX + 8];
+};
+
+static atomic_int warned_symlist, warned_macros;
+
+/* The macros we need at MAIL: the AUTH user, and {mail_mailer}, which both
+ * Postfix and Sendmail always send, to tell "no AUTH" from "no macros". */
+static char mail_macros[] = "{auth_authen} {auth_type} {mail_mailer}";
+
+static sfsistat
+qr_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+	     unsigned long f2, unsigned long f3, unsigned long *pf0,
+	     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	*pf0 = f0 & SMFIF_SETSYMLIST;
+	/* skip every stage we do not use, where the MTA allows it */
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOBODY |
+		     SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	*pf2 = 0;
+	*pf3 = 0;
+	if ((f0 & SMFIF_SETSYMLIST) &&
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, mail_macros) == MI_SUCCESS)
+		return SMFIS_CONTINUE;
+	if (atomic_exchange(&warned_symlist, 1) == 0)
+		log_msg(LOG_WARNING,
+			"the MTA does not let the milter choose its macros; make sure it sends {auth_authen} at MAIL FROM or SMTP AUTH users cannot relay");
+	return SMFIS_CONTINUE;
+}
+
+static void
+set_reply(SMFICTX *ctx, const struct reply *r)
+{
+	char text[sizeof(r->text) * 2];
+	size_t o = 0;
+
+	/* libmilter treats the text as a format: double every '%' */
+	for (const char *p = r->text; *p && o + 2 < sizeof(text); p++) {
+		text[o++] = *p;
+		if (*p == '%')
+			text[o++] = '%';
+	}
+	text[o] = '\0';
+	smfi_setreply(ctx, (char *)r->code, (char *)r->xcode, text);
+}
+
+static sfsistat
+answer(SMFICTX *ctx, const struct verdict *v)
+{
+	switch (v->action) {
+	case VERDICT_ACCEPT:
+		return SMFIS_CONTINUE;
+	case VERDICT_REJECT:
+		set_reply(ctx, &v->reply);
+		return SMFIS_REJECT;
+	default:
+		set_reply(ctx, &v->reply);
+		return SMFIS_TEMPFAIL;
+	}
+}
+
+static void
+log_decision(const char *stage, const struct conn *c, const char *rcpt,
+	     const struct verdict *v)
+{
+	char reply[sizeof(v->reply.text) + 32];
+
+	reply_format(&v->reply, reply, sizeof(reply));
+	log_msg(v->action == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE,
+		"decision stage=%s client=%s host=%s auth=%s from=%s rcpt=%s verdict=%s reply=\"%s\" reason=\"%s\"",
+		stage, c->ss.ip.family ? c->ss.ip.text : "unknown",
+		c->ss.has_host ? c->ss.host : "-",
+		c->ss.auth[0] ? c->ss.auth : "-",
+		c->from[0] ? c->from : "-", rcpt ? rcpt : "-",
+		verdict_action_name(v->action), reply, v->reason);
+}
+
+static sfsistat
+qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	struct conn *c = calloc(1, sizeof(*c));
+	struct verdict v;
+
+	if (c == NULL) {
+		log_msg(LOG_ERR, "connect: out of memory; tempfail");
+		return SMFIS_TEMPFAIL;
+	}
+	c->snap = snapshot_acquire();
+	if (c->snap == NULL) {
+		free(c);
+		log_msg(LOG_ERR, "connect: no tables loaded; tempfail");
+		return SMFIS_TEMPFAIL;
+	}
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		snapshot_release(c->snap);
+		free(c);
+		return SMFIS_TEMPFAIL;
+	}
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr,
+			  ip, sizeof(ip));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, ip,
+			  sizeof(ip));
+	policy_connect(snapshot_tables(c->snap), &c->ss, ip[0] ? ip : NULL,
+		       hostname, &v);
+	if (v.action != VERDICT_ACCEPT)
+		log_decision("connect", c, NULL, &v);
+	return answer(ctx, &v);
+}
+
+static sfsistat
+qr_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct verdict v;
+	const char *auth;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	snprintf(c->from, sizeof(c->from), "%s", argv[0] ? argv[0] : "");
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (smfi_getsymval(ctx, "{mail_mailer}") == NULL &&
+	    atomic_exchange(&warned_macros, 1) == 0)
+		log_msg(LOG_WARNING,
+			"the MTA sent no MAIL FROM macros ({mail_mailer} is missing); SMTP AUTH users cannot be recognised. Postfix: check milter_mail_macros; Sendmail: confMILTER_MACROS_ENVFROM");
+	policy_mail(snapshot_tables(c->snap), &c->ss, c->from, auth, &v);
+	if (v.action != VERDICT_ACCEPT)
+		log_decision("mail", c, NULL, &v);
+	return answer(ctx, &v);
+}
+
+static sfsistat
+qr_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct verdict v;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	policy_rcpt(snapshot_tables(c->snap), &c->ss, argv[0], &v);
+	log_decision("rcpt", c, argv[0], &v);
+	return answer(ctx, &v);
+}
+
+static sfsistat
+qr_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c) {
+		snapshot_release(c->snap);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc qr_milter_desc = {
+	.xxfi_name = "qrelay-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_SETSYMLIST,
+	.xxfi_connect = qr_connect,
+	.xxfi_envfrom = qr_envfrom,
+	.xxfi_envrcpt = qr_envrcpt,
+	.xxfi_close = qr_close,
+	.xxfi_negotiate = qr_negotiate,
+};

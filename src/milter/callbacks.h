@@ -1,0 +1,11 @@
+/*
+ * callbacks.h - the libmilter callback table (thin glue over the core).
+ */
+#ifndef QR_CALLBACKS_H
+#define QR_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+
+extern struct smfiDesc qr_milter_desc;
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * snapshot.c - refcounted current tables and the reload watcher (see
+ * snapshot.h).
+ */
+#include "config.h"
+#include "snapshot.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct snap {
+	struct tables *t;
+	unsigned refs;		/* sessions + 1 while current */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static struct snap *current;
+static settings_builder builder;
+static int reload_forced, stopping, watcher_running;
+static pthread_t watcher;
+static struct file_stamp failed_stamp[TF_COUNT];
+static int have_failed_stamp;
+
+static void
+warn_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg(LOG_WARNING, "warning: %s", msg);
+}
+
+static struct snap *
+build(char *err, size_t errlen)
+{
+	struct settings s;
+	struct snap *sn = calloc(1, sizeof(*sn));
+
+	if (sn == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (builder(&s, err, errlen) != 0 ||
+	    tables_load(&sn->t, &s, warn_log, NULL, err, errlen) != 0) {
+		free(sn);
+		return NULL;
+	}
+	sn->refs = 1;
+	return sn;
+}
+
+int
+snapshot_init(settings_builder b, char *err, size_t errlen)
+{
+	builder = b;
+	current = build(err, errlen);
+	return current ? 0 : -1;
+}
+
+struct snap *
+snapshot_acquire(void)
+{
+	struct snap *sn;
+
+	pthread_mutex_lock(&lock);
+	sn = current;
+	if (sn)
+		sn->refs++;
+	pthread_mutex_unlock(&lock);
+	return sn;
+}
+
+const struct tables *
+snapshot_tables(const struct snap *sn)
+{
+	return sn->t;
+}
+
+static void
+unref_locked(struct snap *sn, struct snap **to_free)
+{
+	*to_free = --sn->refs == 0 ? sn : NULL;
+}
+
+void
+snapshot_release(struct snap *sn)
+{
+	struct snap *dead;
+
+	if (sn == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	unref_locked(sn, &dead);
+	pthread_mutex_unlock(&lock);
+	if (dead) {
+		tables_free(dead->t);
+		free(dead);
+	}
+}
+
+static double
+elapsed_ms(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) * 1e3 +
+	       (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static void
+reload(int forced)
+{
+	char err[1024];
+	struct file_stamp before[TF_COUNT];
+	struct snap *sn, *old, *dead;
+	struct timespec t0;
+
+	pthread_mutex_lock(&lock);
+	tables_stamp_all(current->t, before);
+	pthread_mutex_unlock(&lock);
+	if (!forced && have_failed_stamp &&
+	    tables_stamps_equal(before, failed_stamp))
+		return;		/* already failed on exactly these files */
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sn = build(err, sizeof(err));
+	if (sn == NULL) {
+		if (forced || !have_failed_stamp ||
+		    !tables_stamps_equal(before, failed_stamp))
+			log_msg(LOG_ERR,
+				"reload failed, keeping the previous tables: %s",
+				err);
+		memcpy(failed_stamp, before, sizeof(before));
+		have_failed_stamp = 1;
+		return;
+	}
+	have_failed_stamp = 0;
+	pthread_mutex_lock(&lock);
+	old = current;
+	current = sn;
+	unref_locked(old, &dead);
+	pthread_mutex_unlock(&lock);
+	if (dead) {
+		tables_free(dead->t);
+		free(dead);
+	}
+	log_msg(LOG_INFO, "reloaded tables%s in %.1f ms",
+		forced ? " (forced)" : "", elapsed_ms(&t0));
+}
+
+static void *
+watch(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	while (!stopping) {
+		int forced, changed, interval = current->t->s.reload_interval_ms;
+
+		if (!reload_forced) {
+			if (interval > 0) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_sec += interval / 1000;
+				ts.tv_nsec += (long)(interval % 1000) * 1000000L;
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&wake, &lock, &ts);
+			} else {
+				pthread_cond_wait(&wake, &lock);
+			}
+		}
+		if (stopping)
+			break;
+		forced = reload_forced;
+		reload_forced = 0;
+		pthread_mutex_unlock(&lock);
+		changed = forced || tables_changed(current->t);
+		if (changed)
+			reload(forced);
+		pthread_mutex_lock(&lock);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+int
+snapshot_start_watcher(void)
+{
+	int rc = pthread_create(&watcher, NULL, watch, NULL);
+
+	if (rc == 0)
+		watcher_running = 1;
+	return rc;
+}
+
+void
+snapshot_request_reload(void)
+{
+	pthread_mutex_lock(&lock);
+	reload_forced = 1;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+snapshot_stop_watcher(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = 1;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	if (watcher_running)
+		pthread_join(watcher, NULL);
+	watcher_running = 0;
+}
+
+void
+snapshot_shutdown(void)
+{
+	struct snap *sn;
+
+	pthread_mutex_lock(&lock);
+	sn = current;
+	current = NULL;
+	pthread_mutex_unlock(&lock);
+	snapshot_release(sn);
+}

@@ -1,0 +1,35 @@
+/*
+ * snapshot.h - the daemon's current tables, shared by all sessions.
+ *
+ * A session takes a reference at connect and drops it at close, so per-
+ * recipient decisions take no lock.  A watcher thread stats the files every
+ * reload_interval and builds a new snapshot when one changed (SIGHUP forces
+ * it, re-reading the configuration file as well); a failed build keeps the
+ * old snapshot and is logged once until the files change again.
+ */
+#ifndef QR_SNAPSHOT_H
+#define QR_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "settings.h"
+#include "tables.h"
+
+struct snap;
+
+/* Builds the settings for a (re)load: defaults, config file, flags. */
+typedef int (*settings_builder)(struct settings *s, char *err, size_t errlen);
+
+/* First load; returns 0, or -1 with the reason in err. */
+int snapshot_init(settings_builder build, char *err, size_t errlen);
+
+struct snap *snapshot_acquire(void);
+const struct tables *snapshot_tables(const struct snap *sn);
+void snapshot_release(struct snap *sn);
+
+int snapshot_start_watcher(void);
+void snapshot_request_reload(void);	/* async-safe enough: flag + cond */
+void snapshot_stop_watcher(void);
+void snapshot_shutdown(void);
+
+#endif

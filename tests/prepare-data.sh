@@ -1,0 +1,19 @@
+#!/bin/sh
+# prepare-data.sh - build the test cdbs with the real tools, in place.
+#
+# morercpthosts.cdb is built the way qmail-newmrh builds it (each line of
+# morercpthosts lower-cased, trailing blanks dropped, comments and empty lines
+# skipped, empty value) but with tinycdb's `cdb -c`; relaymailfrom.cdb from
+# relaymailfrom.list the same way (IndiMail keys the full address).
+set -eu
+cd "$(dirname "$0")/data"
+mk() {	# mk SRC DST
+	awk '{ sub(/[ \t]+$/, ""); if ($0 == "" || substr($0,1,1) == "#") next;
+	       k = tolower($0); printf "+%d,0:%s->\n", length(k), k } END { print "" }' "$1" |
+		cdb -c -t "$2.tmp" "$2"
+}
+for d in */control; do
+	[ -f "$d/morercpthosts" ] && mk "$d/morercpthosts" "$d/morercpthosts.cdb"
+	[ -f "$d/relaymailfrom.list" ] && mk "$d/relaymailfrom.list" "$d/relaymailfrom.cdb"
+done
+exit 0
