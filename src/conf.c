@@ -32,9 +32,9 @@ conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 }
 
 static int
-validate_reply(cfg_t *cfg, cfg_opt_t *opt, void *value)
+validate_reply(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *v = *(const char **)value;
+	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
 	struct reply r;
 	char err[600];
 
@@ -46,26 +46,26 @@ validate_reply(cfg_t *cfg, cfg_opt_t *opt, void *value)
 }
 
 static int
-validate_mode(cfg_t *cfg, cfg_opt_t *opt, void *value)
+validate_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *v = *(const char **)value;
+	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
 	char *end;
 	long m;
 
 	errno = 0;
 	m = strtol(v, &end, 8);
-	if (*v == '\0' || *end != '\0' || errno || m < 0 || m > 07777) {
+	if (v == NULL || *v == '\0' || *end != '\0' || errno || m < 0 || m > 07777) {
 		cfg_error(cfg, "%s: \"%s\" is not an octal mode like \"0660\"",
-			  opt->name, v);
+			  opt->name, v ? v : "");
 		return -1;
 	}
 	return 0;
 }
 
 static int
-validate_nonneg(cfg_t *cfg, cfg_opt_t *opt, void *value)
+validate_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 {
-	long v = *(long *)value;
+	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
 
 	if (v < 0 || v > 86400) {
 		cfg_error(cfg, "%s: %ld is out of range (0..86400)", opt->name,
@@ -126,12 +126,12 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	cfg_set_error_function(cfg, conf_errfn);
-#define X(k) cfg_set_validate_func2(cfg, #k, validate_reply);
+#define X(k) cfg_set_validate_func(cfg, #k, validate_reply);
 	REPLY_KEYS(X)
 #undef X
-	cfg_set_validate_func2(cfg, "socket_mode", validate_mode);
-	cfg_set_validate_func2(cfg, "reload_interval", validate_nonneg);
-	cfg_set_validate_func2(cfg, "milter_timeout", validate_nonneg);
+	cfg_set_validate_func(cfg, "socket_mode", validate_mode);
+	cfg_set_validate_func(cfg, "reload_interval", validate_nonneg);
+	cfg_set_validate_func(cfg, "milter_timeout", validate_nonneg);
 
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {
@@ -176,9 +176,14 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 			(int)cfg_getint(cfg, "reload_interval") * 1000;
 	if (cfg_size(cfg, "milter_timeout"))
 		s->milter_timeout = (int)cfg_getint(cfg, "milter_timeout");
+	/* validated while parsing; checked again so no error path can leave
+	 * a half-filled reply behind */
 #define X(k) \
-	if (cfg_size(cfg, #k)) \
-		reply_parse(&s->k, cfg_getstr(cfg, #k), '5', err, errlen);
+	if (cfg_size(cfg, #k) && \
+	    reply_parse(&s->k, cfg_getstr(cfg, #k), '5', err, errlen) != 0) { \
+		cfg_free(cfg); \
+		return -1; \
+	}
 	REPLY_KEYS(X)
 #undef X
 	cfg_free(cfg);
