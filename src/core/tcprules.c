@@ -259,15 +259,22 @@ compile_text(struct rules *r, const char *path,
 					snprintf(err, errlen,
 						 "%s:%u: out of memory", path,
 						 lineno);
-				else
+				else {
+					char shown[201];
+					size_t k;
+
+					for (k = 0; k < len && k < 200; k++)
+						shown[k] = (unsigned char)p[k] < 32 ?
+							'?' : p[k];
+					shown[k] = '\0';
 					snprintf(err, errlen,
-						 "%s:%u: unable to parse this line (%s%s): %.*s",
+						 "%s:%u: unable to parse this line (%s%s): %s",
 						 path, lineno, why,
 						 memchr(p, '\r', len) ?
 							 "; DOS line ending?" :
 							 "",
-						 (int)(len > 200 ? 200 : len),
-						 p);
+						 shown);
+				}
 				free(text);
 				free(data.p);
 				close(fd);

@@ -86,11 +86,28 @@ answer(SMFICTX *ctx, const struct verdict *v)
 	}
 }
 
+/* Copy s into out with '"' and '\\' backslash-escaped, so that the
+ * key="value" fields of a decision line can be parsed. */
+static const char *
+quote(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 log_decision(const char *stage, const struct conn *c, const char *rcpt,
 	     const struct verdict *v)
 {
 	char reply[sizeof(v->reply.text) + 32];
+	char qreply[sizeof(reply) * 2], qreason[sizeof(v->reason) * 2];
 
 	reply_format(&v->reply, reply, sizeof(reply));
 	log_msg(v->action == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE,
@@ -99,7 +116,9 @@ log_decision(const char *stage, const struct conn *c, const char *rcpt,
 		c->ss.has_host ? c->ss.host : "-",
 		c->ss.auth[0] ? c->ss.auth : "-",
 		c->from[0] ? c->from : "-", rcpt ? rcpt : "-",
-		verdict_action_name(v->action), reply, v->reason);
+		verdict_action_name(v->action),
+		quote(reply, qreply, sizeof(qreply)),
+		quote(v->reason, qreason, sizeof(qreason)));
 }
 
 static sfsistat
