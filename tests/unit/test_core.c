@@ -1,1 +1,348 @@
-int main(void){return 0;}
+/*
+ * test_core.c - table-driven unit tests of the decision core's modules:
+ * envelope address parsing, client address and host normalisation,
+ * control-file reading, the string set, reply parsing, tcprules parsing
+ * errors, and the fail-closed checks of tables_load().
+ */
+#include "config.h"
+#include "addr.h"
+#include "ctlfile.h"
+#include "ip.h"
+#include "policy.h"
+#include "strset.h"
+#include "tables.h"
+#include "tcprules.h"
+#include "verdict.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[] = "/tmp/qrelay-unit-XXXXXX";
+
+static void
+write_file(const char *name, const char *content)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		perror(path);
+		exit(2);
+	}
+	fputs(content, f);
+	fclose(f);
+}
+
+static void
+test_addr(void)
+{
+	static const struct {
+		const char *raw, *addr, *domain;
+		int routing;
+	} v[] = {
+		{ "<a@example.com>", "a@example.com", "example.com", 0 },
+		{ "<a@evil.com >", "a@evil.com ", "evil.com ", 0 },
+		{ "<postmaster>", "postmaster", NULL, 0 },
+		{ "<>", "", NULL, 0 },
+		{ "<@a.b,@c.d:x@evil.com>", "x@evil.com", "evil.com", 0 },
+		{ "<@relay.evil>", "", NULL, 0 },
+		{ "<\"a@example.com\"@evil.com>", "a@example.com@evil.com",
+		  "evil.com", 1 },
+		{ "<a\\@evil.com>", "a@evil.com", "evil.com", 0 },
+		{ "<a%evil.com@example.com>", "a%evil.com@example.com",
+		  "example.com", 1 },
+		{ "<evil.com!a@example.com>", "evil.com!a@example.com",
+		  "example.com", 1 },
+		{ "<user%elsewhere>", "user%elsewhere", NULL, 1 },
+		{ "a@example.com", "a@example.com", "example.com", 0 },
+		{ "<a@example.com", "a@example.com", "example.com", 0 },
+		{ "<\"first last\"@example.com>", "first last@example.com",
+		  "example.com", 0 },
+		{ "<a@\">\"x>", "a@>x", ">x", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct env_addr a;
+
+		CHECK(addr_parse(&a, v[i].raw) == 0, "addr_parse %s", v[i].raw);
+		CHECK_STR(a.addr, v[i].addr, v[i].raw);
+		CHECK_STR(a.domain, v[i].domain, "domain");
+		CHECK(addr_has_routing(&a) == v[i].routing, "routing %s = %d",
+		      v[i].raw, v[i].routing);
+	}
+	{
+		struct env_addr a;
+		char big[1000];
+
+		memset(big, 'a', sizeof(big));
+		big[sizeof(big) - 1] = '\0';
+		CHECK(addr_parse(&a, big) == -1, "901+ bytes is a syntax error");
+		big[900] = '\0';
+		CHECK(addr_parse(&a, big) == 0, "900 bytes is fine");
+	}
+	{
+		struct env_addr a;
+
+		addr_parse(&a, "<@relay.evil>");
+		CHECK(a.route_unterminated == 1, "unterminated route flagged");
+	}
+}
+
+static void
+test_ipv4_literal(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		uint32_t ip;
+	} v[] = {
+		{ "[127.0.0.1]", 1, 0x7f000001 },
+		{ "[127.0.0.257]", 1, 0x7f000001 },
+		{ "[127.000.000.001]", 1, 0x7f000001 },
+		{ "[0.0.0.0]", 1, 0 },
+		{ "[127.1]", 0, 0 },
+		{ "[127.0.0.1]x", 0, 0 },
+		{ "127.0.0.1", 0, 0 },
+		{ "[1.2.3.]", 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint32_t ip = 0;
+		int ok = addr_ipv4_literal(v[i].s, &ip);
+
+		CHECK(ok == v[i].ok && (!ok || ip == v[i].ip),
+		      "ipv4 literal %s -> %d %08x", v[i].s, ok, ip);
+	}
+}
+
+static void
+test_ip(void)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "1.2.3.4", "1.2.3.4" },
+		{ "::ffff:1.2.3.4", "1.2.3.4" },
+		{ "::FFFF:10.0.0.1", "10.0.0.1" },
+		{ "IPv6:2001:DB8::25", "2001:db8::25" },
+		{ "[2001:db8:0:0::1]", "2001:db8::1" },
+		{ "[192.0.2.1]", "192.0.2.1" },
+		{ "::1", "::1" },
+	};
+	struct client_ip ip;
+	size_t pos, n;
+	const char *t = "2001:db8:2::9";
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		CHECK(ip_parse(&ip, v[i].in) == 0, "ip_parse %s", v[i].in);
+		CHECK_STR(ip.text, v[i].out, v[i].in);
+	}
+	CHECK(ip_parse(&ip, "unknown") == -1, "ip_parse rejects garbage");
+	CHECK(ip_parse(&ip, "1.2.3") == -1, "ip_parse rejects 1.2.3");
+
+	/* prefixes, longest first */
+	pos = strlen("10.1.2.3");
+	n = ip_next_prefix("10.1.2.3", &pos);
+	CHECK(n == 7, "first prefix of 10.1.2.3 is 10.1.2.");
+	n = ip_next_prefix("10.1.2.3", &pos);
+	CHECK(n == 5, "then 10.1.");
+	n = ip_next_prefix("10.1.2.3", &pos);
+	CHECK(n == 3, "then 10.");
+	CHECK(ip_next_prefix("10.1.2.3", &pos) == 0, "then done");
+	pos = strlen(t);
+	CHECK(ip_next_prefix(t, &pos) == 12, "IPv6 prefix 2001:db8:2::");
+	CHECK(ip_next_prefix(t, &pos) == 11, "IPv6 prefix 2001:db8:2:");
+}
+
+static void
+test_host(void)
+{
+	char out[256];
+
+	CHECK(host_normalise("Mail.Example.ORG", out, sizeof(out)) == 1 &&
+	      strcmp(out, "mail.example.org") == 0, "host lower-cased");
+	CHECK(host_normalise("unknown", out, sizeof(out)) == 0, "unknown = unset");
+	CHECK(host_normalise("[1.2.3.4]", out, sizeof(out)) == 0, "[ip] = unset");
+	CHECK(host_normalise("", out, sizeof(out)) == 0, "empty = unset");
+	CHECK(host_normalise(NULL, out, sizeof(out)) == 0, "NULL = unset");
+	CHECK(host_normalise("a b.example", out, sizeof(out)) == 1 &&
+	      strcmp(out, "a\\040b.example") == 0, "odd byte octal-escaped: %s", out);
+}
+
+static void
+test_ctlfile(void)
+{
+	struct ctl_lines l;
+	char err[512], path[512];
+
+	write_file("ctl", "# comment\nexample.com  \t\n\n  spaced\n.x.org\r\nlast");
+	snprintf(path, sizeof(path), "%s/ctl", tmpdir);
+	CHECK(ctl_read(path, &l, err, sizeof(err)) == 1, "ctl_read reads");
+	CHECK(l.n == 4, "4 entries (comment, empty skipped): %zu", l.n);
+	if (l.n == 4) {
+		CHECK_STR(l.v[0].text, "example.com", "trailing blanks stripped");
+		CHECK(l.v[0].lineno == 2, "line numbers kept");
+		CHECK_STR(l.v[1].text, "  spaced", "leading blanks kept");
+		CHECK_STR(l.v[2].text, ".x.org\r", "CR kept, as qmail does");
+		CHECK_STR(l.v[3].text, "last", "no final newline");
+	}
+	ctl_free(&l);
+	snprintf(path, sizeof(path), "%s/absent", tmpdir);
+	CHECK(ctl_read(path, &l, err, sizeof(err)) == 0, "absent file = 0");
+	CHECK(ctl_read(tmpdir, &l, err, sizeof(err)) == -1 &&
+	      strstr(err, tmpdir) != NULL, "a directory is an error naming it: %s", err);
+}
+
+static void
+test_strset(void)
+{
+	struct strset *s = strset_new(2);
+	char keys[5000][16];
+
+	CHECK(s != NULL, "strset_new");
+	strset_add(s, "Example.COM", 11, 3);
+	strset_add(s, "example.com", 11, 9);
+	CHECK(strset_find(s, "EXAMPLE.com", 11) == 3,
+	      "case-insensitive, first duplicate wins");
+	CHECK(strset_find(s, "example.co", 10) == 0, "exact length");
+	for (int i = 0; i < 5000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "d%d.example", i);
+		strset_add(s, keys[i], strlen(keys[i]), (unsigned)i + 100);
+	}
+	CHECK(strset_count(s) == 5001, "grows: %zu entries", strset_count(s));
+	CHECK(strset_find(s, "D4321.EXAMPLE", 13) == 4421, "found after growth");
+	strset_free(s);
+}
+
+static void
+test_reply(void)
+{
+	struct reply r;
+	char err[512];
+
+	CHECK(reply_parse(&r, "553 5.7.1 no relay for you", '5', err,
+			  sizeof(err)) == 0 &&
+	      strcmp(r.code, "553") == 0 && strcmp(r.xcode, "5.7.1") == 0 &&
+	      strcmp(r.text, "no relay for you") == 0, "reply parsed");
+	CHECK(reply_parse(&r, "250 2.1.5 ok", '5', err, sizeof(err)) == -1,
+	      "a 2xx is not a rejection");
+	CHECK(reply_parse(&r, "553 no xcode", '5', err, sizeof(err)) == -1,
+	      "enhanced code required");
+	CHECK(reply_parse(&r, "553 4.7.1 mixed", '5', err, sizeof(err)) == -1,
+	      "enhanced code class must match");
+	CHECK(reply_parse(&r, "553 5.7.1", '5', err, sizeof(err)) == -1,
+	      "text required");
+}
+
+static void
+test_rules_errors(void)
+{
+	static const struct {
+		const char *text;
+		const char *err;	/* NULL = loads */
+	} v[] = {
+		{ "1.2.3.4:allow\r\n", "tcp.smtp:1: unable to parse" },
+		{ "# c\n1.2.3.4:allowed\n", "tcp.smtp:2:" },
+		{ "1.2.3.4:allow,X=\"1\n", "closing delimiter" },
+		{ "1.2.3.4:allow ,X=\"1\"\n", "tcp.smtp:1:" },
+		{ "1.2.3.4:allow # note\n", "tcp.smtp:1:" },
+		{ "a-b.example:allow\n", "range" },
+		{ "1.2.3.4:allow:extra\n", "tcp.smtp:1:" },
+		{ "  # indented comment\n1.2.3.4:allow\n", NULL },
+		{ "=a-b.example:allow\n", NULL },
+		{ "1.2.3.4:allow,X=|a \"q\" b|,Y=1abc1\n", NULL },
+		{ "10.0.0.0/8:allow\n", NULL },
+	};
+	char path[512], err[1024];
+
+	snprintf(path, sizeof(path), "%s/tcp.smtp", tmpdir);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct rules *r = NULL;
+		int rc;
+
+		write_file("tcp.smtp", v[i].text);
+		err[0] = '\0';
+		rc = rules_load(&r, path, NULL, NULL, err, sizeof(err));
+		if (v[i].err)
+			CHECK(rc == -1 && strstr(err, v[i].err),
+			      "rules error for %.30s: %s", v[i].text, err);
+		else
+			CHECK(rc == 0, "rules load %.30s: %s", v[i].text, err);
+		rules_free(r);
+	}
+}
+
+static void
+test_tables_refusals(void)
+{
+	struct settings s;
+	struct tables *t = NULL;
+	char err[1024];
+	char ctl[512], rules[512];
+
+	settings_defaults(&s);
+	snprintf(ctl, sizeof(ctl), "%s/control", tmpdir);
+	mkdir(ctl, 0755);
+	snprintf(s.control_dir, sizeof(s.control_dir), "%s", ctl);
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "rcpthosts: missing") && strstr(err, "open relay"),
+	      "missing rcpthosts refused: %s", err);
+	s.allow_missing_rcpthosts = 1;
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
+	      "missing rcpthosts allowed explicitly");
+	tables_free(t);
+	s.allow_missing_rcpthosts = 0;
+	write_file("control/rcpthosts", "example.com\n");
+	snprintf(rules, sizeof(rules), "%s/rules", tmpdir);
+	snprintf(s.rules_file, sizeof(s.rules_file), "%s", rules);
+	write_file("rules", "127.0.0.1:allow,RELAYCLIENT=\"\"\n:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "rules:2") && strstr(err, "every client"),
+	      "catch-all RELAYCLIENT rule refused: %s", err);
+	write_file("rules", "=:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "host name"), "\"=\" RELAYCLIENT rule refused: %s", err);
+	write_file("rules", ":allow,RELAYCLIENT=\"\"\n");
+	s.allow_relay_for_all_rule = 1;
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
+	      "catch-all allowed explicitly");
+	tables_free(t);
+	s.allow_relay_for_all_rule = 0;
+	write_file("rules", ":deny\n127.:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
+	      "a default deny rule is fine");
+	tables_free(t);
+	write_file("control/morercpthosts.cdb", "not a cdb");
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "morercpthosts.cdb"), "corrupt cdb refused: %s", err);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_addr();
+	test_ipv4_literal();
+	test_ip();
+	test_host();
+	test_ctlfile();
+	test_strset();
+	test_reply();
+	test_rules_errors();
+	test_tables_refusals();
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+	return tap_done();
+}

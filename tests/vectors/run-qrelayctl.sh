@@ -9,7 +9,7 @@ set -u
 vec=$1
 override=${2:-}
 data=tests/data
-ctl=src/qrelayctl
+ctl=${QR_BUILD:-.}/src/qrelayctl
 control= rules= config=
 pass=0 fail=0 n=0 lineno=0
 trim() { printf '%s' "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }

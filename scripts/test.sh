@@ -1,0 +1,38 @@
+#!/bin/sh
+# test.sh - the README's test command: install, build, run every test.
+#
+# Builds twice: a normal build with -Werror, and an ASan+UBSan build in
+# build-asan/, and runs the whole suite (tests/run-all.sh) against each.
+# The last line is the combined "N passed, N failed".
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi
+./configure -q --enable-werror
+make -s -j2 all
+make -s -j2 tests/unit/test_core tests/unit/rules_dump
+
+mkdir -p build-asan
+san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1"
+(cd build-asan && ../configure -q --enable-werror CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined" &&
+	make -s -j2 all tests/unit/test_core tests/unit/rules_dump)
+
+status=0
+log=$(mktemp)
+echo "== normal build"
+sh tests/run-all.sh 2>&1 | tee "$log" || status=1
+n1=$(tail -n 1 "$log")
+echo "== ASan+UBSan build"
+QR_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/run-all.sh 2>&1 | tee "$log" || status=1
+n2=$(tail -n 1 "$log")
+rm -f "$log"
+p1=$(echo "$n1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+f1=$(echo "$n1" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+p2=$(echo "$n2" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+f2=$(echo "$n2" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+: "${p1:=0}" "${f1:=1}" "${p2:=0}" "${f2:=1}"
+[ $((f1 + f2)) -eq 0 ] || status=1
+echo "$((p1 + p2)) passed, $((f1 + f2)) failed"
+exit $status

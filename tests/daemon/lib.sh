@@ -1,0 +1,75 @@
+# lib.sh - helpers for tests that run the real daemon (sourced, POSIX sh).
+#
+# qd_start ARGS...   start qrelay-milter -f on a free loopback port ($QD_PORT)
+#                    with ARGS, stderr to $QD_LOG; waits until it listens
+# qd_stop            SIGTERM and wait until the process is gone
+# qd_query VECLINE   one session through miltertest; prints its reply type
+# ok/bad/finish      test accounting; finish prints "N passed, N failed"
+QR_BUILD=${QR_BUILD:-.}
+QD_BIN=$QR_BUILD/src/qrelay-milter
+QD_WORK=$(mktemp -d)
+QD_LOG=$QD_WORK/daemon.log
+QD_PID=
+qd_pass=0 qd_fail=0
+
+ok() { qd_pass=$((qd_pass + 1)); echo "ok - $*"; }
+bad() { qd_fail=$((qd_fail + 1)); echo "not ok - $*"; }
+check() {	# check NAME CMD...: ok if CMD succeeds
+	name=$1; shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+finish() {
+	qd_stop
+	rm -rf "$QD_WORK"
+	echo "$qd_pass passed, $qd_fail failed"
+	[ "$qd_fail" -eq 0 ]
+}
+
+port_listening() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+
+qd_free_port() {
+	p=$((20000 + $$ % 5000))
+	while port_listening $p; do p=$((p + 1)); done
+	echo $p
+}
+
+qd_start() {
+	QD_PORT=$(qd_free_port)
+	"$QD_BIN" -f -p "inet:$QD_PORT@127.0.0.1" "$@" 2>>"$QD_LOG" &
+	QD_PID=$!
+	i=0
+	while ! port_listening "$QD_PORT"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$QD_PID" 2>/dev/null; then
+			echo "# daemon did not start:"; sed 's/^/#   /' "$QD_LOG"
+			QD_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+qd_stop() {
+	[ -n "$QD_PID" ] || return 0
+	kill -TERM "$QD_PID" 2>/dev/null
+	i=0
+	while kill -0 "$QD_PID" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -KILL "$QD_PID" 2>/dev/null
+	wait "$QD_PID" 2>/dev/null
+	QD_STATUS=$?
+	QD_PID=
+}
+
+# qd_query "accept 250 | 9.9.9.9 | - | - | <s@x.org> | <a@b> |" -> continue/replycode/...
+qd_query() {
+	printf 'control unused\n%s\n' "$1" > "$QD_WORK/q.vec"
+	miltertest -D vecfile="$QD_WORK/q.vec" -D port="$QD_PORT" \
+		-s tests/milter/vectors.lua 2>/dev/null | sed -n 's/^VECTOR 1 //p'
+}
+
+# the verdict of the last decision line in the log
+qd_last_verdict() {
+	grep ' decision stage=' "$QD_LOG" | tail -n 1 | sed -n 's/.* verdict=\([a-z]*\) .*/\1/p'
+}

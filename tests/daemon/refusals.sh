@@ -1,0 +1,73 @@
+#!/bin/sh
+# refusals.sh - the daemon refuses to start on configurations that would
+# relay for everyone or that it cannot read, exits non-zero and names the
+# file (and line); a good minimal command line starts and listens.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/daemon/lib.sh
+w=$QD_WORK
+mkdir -p "$w/ctl" "$w/noctl"
+echo example.com > "$w/ctl/rcpthosts"
+printf '127.0.0.1:allow,RELAYCLIENT=""\n' > "$w/good.smtp"
+
+refuses() {	# refuses NAME PATTERN ARGS...: exits non-zero, stderr matches
+	name=$1 pattern=$2; shift 2
+	timeout 10 "$QD_BIN" -f -p "inet:1@127.0.0.1" "$@" > "$w/out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q -- "$pattern" "$w/out"; then
+		ok "$name (exit $rc: $(grep -m1 -- "$pattern" "$w/out" | sed 's/^.*qrelay-milter: //'))"
+	else
+		bad "$name: exit $rc, output: $(cat "$w/out")"
+	fi
+}
+
+refuses "missing rcpthosts refused (qmail would be an open relay)" \
+	"rcpthosts: missing.*open relay" -d "$w/noctl" -x "$w/good.smtp"
+printf '127.0.0.1:allow,RELAYCLIENT=""\n:allow,RELAYCLIENT=""\n' > "$w/all.smtp"
+refuses "catch-all RELAYCLIENT rule refused, file and line named" \
+	"all.smtp:2 \"\" grants RELAYCLIENT to every client" -d "$w/ctl" -x "$w/all.smtp"
+printf '=:allow,RELAYCLIENT=""\n' > "$w/eq.smtp"
+refuses "\"=\" RELAYCLIENT rule refused" "eq.smtp:1" -d "$w/ctl" -x "$w/eq.smtp"
+tcprules "$w/all.cdb" "$w/all.tmp" < "$w/all.smtp"
+refuses "catch-all rule in a tcprules-compiled cdb refused" \
+	"all.cdb key \"\" grants RELAYCLIENT" -d "$w/ctl" -x "$w/all.cdb"
+printf '127.0.0.1:allow\n10.:allow,RELAYCLIENT="\n' > "$w/bad.smtp"
+refuses "malformed rules: file and line named" "bad.smtp:2: unable to parse" \
+	-d "$w/ctl" -x "$w/bad.smtp"
+refuses "missing rules file refused" "nosuch.smtp: rules file does not exist" \
+	-d "$w/ctl" -x "$w/nosuch.smtp"
+mkdir -p "$w/dirctl/rcpthosts"
+refuses "unreadable rcpthosts (a directory) refused" "dirctl/rcpthosts: not a regular file" \
+	-d "$w/dirctl"
+echo garbage > "$w/ctl2.cdb"
+mkdir -p "$w/ctl2" && echo example.com > "$w/ctl2/rcpthosts" && echo junk > "$w/ctl2/morercpthosts.cdb"
+refuses "corrupt morercpthosts.cdb refused" "morercpthosts.cdb: not a valid cdb" -d "$w/ctl2"
+printf 'control_dir = "%s"\nno_such_key = 1\n' "$w/ctl" > "$w/unknown.conf"
+refuses "unknown config key: file and line named" "unknown.conf:2:" -c "$w/unknown.conf"
+printf 'control_dir = "%s"\n\nreply_relay = "250 2.0.0 sure"\n' "$w/ctl" > "$w/reply.conf"
+refuses "non-5xx reject reply refused, file and line named" "reply.conf:3: reply_relay" -c "$w/reply.conf"
+printf 'control_dir = "%s"\nsocket_mode = "0999"\n' "$w/ctl" > "$w/mode.conf"
+refuses "bad socket_mode refused" "mode.conf:2: socket_mode" -c "$w/mode.conf"
+refuses "missing config file refused" "nosuch.conf: cannot read" -c "$w/nosuch.conf"
+
+# -n checks and exits
+out=$("$QD_BIN" -n -d "$w/ctl" -x "$w/good.smtp" 2>&1)
+check "-n on a good configuration exits 0" [ $? -eq 0 ]
+"$QD_BIN" -n -d "$w/noctl" >/dev/null 2>&1
+check "-n on a bad configuration exits non-zero" [ $? -ne 0 ]
+
+# the explicit opt-ins start
+printf 'control_dir = "%s"\nallow_missing_rcpthosts = true\n' "$w/noctl" > "$w/open.conf"
+"$QD_BIN" -n -c "$w/open.conf" > "$w/out" 2>&1
+check "allow_missing_rcpthosts = true starts, with a warning" \
+	grep -q "every recipient domain is accepted" "$w/out"
+
+# the minimal command line of the README runs with no config file
+check "minimal command line (-f -p -d -x, no config) starts and listens" \
+	qd_start -d "$w/ctl" -x "$w/good.smtp"
+port=$QD_PORT
+"$QD_BIN" -f -p "inet:$port@127.0.0.1" -d "$w/ctl" > "$w/out" 2>&1
+check "a second daemon on the same port exits non-zero" [ $? -ne 0 ]
+qd_stop
+check "SIGTERM stops it with exit 0" [ "$QD_STATUS" -eq 0 ]
+finish

@@ -1,0 +1,66 @@
+#!/bin/sh
+# run-all.sh - run every test of the suite against one build.
+#
+# QR_BUILD names the build directory holding src/ and tests/unit binaries
+# (default: the source tree).  Each test prints "N passed, N failed" last;
+# this script adds them up and prints the total as its own last line.
+set -u
+cd "$(dirname "$0")/.."
+export QR_BUILD="${QR_BUILD:-.}"
+total_p=0 total_f=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run() {	# run NAME COMMAND...
+	name=$1
+	shift
+	"$@" > "$log" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$log")
+	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	if [ -z "$p" ]; then	# no summary: the test itself broke
+		p=0 f=1
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	if [ "$f" -eq 0 ]; then
+		echo "PASS $name ($p)"
+	else
+		echo "FAIL $name ($p passed, $f failed)"
+		grep -v '^ok' "$log" | sed 's/^/    /' | head -n 40
+	fi
+}
+
+sh tests/prepare-data.sh
+run unit "$QR_BUILD/tests/unit/test_core"
+run rules-vs-ucspi-tcp sh tests/rules/compare-tcprules.sh
+work=$(mktemp -d)
+for v in tests/vectors/*.vec; do
+	name=$(basename "$v" .vec)
+	run "qrelayctl $name" sh tests/vectors/run-qrelayctl.sh "$v"
+	rules=$(sed -n 's/^rules //p' "$v")
+	if [ -n "$rules" ] && ! grep -q '^# no-cdb' "$v"; then
+		tcprules "$work/$name.cdb" "$work/$name.tmp" < "tests/data/$rules"
+		run "qrelayctl $name (tcprules cdb)" sh tests/vectors/run-qrelayctl.sh "$v" "$work/$name.cdb"
+	fi
+done
+run daemon-refusals sh tests/daemon/refusals.sh
+run daemon-reload sh tests/daemon/reload.sh
+if [ -x tests/milter/run-vectors.sh ] || [ -f tests/milter/run-vectors.sh ]; then
+	for v in tests/vectors/*.vec; do
+		name=$(basename "$v" .vec)
+		run "milter $name" sh tests/milter/run-vectors.sh "$v"
+		if [ -f "$work/$name.cdb" ]; then
+			run "milter $name (tcprules cdb)" sh tests/milter/run-vectors.sh "$v" "$work/$name.cdb"
+		fi
+	done
+fi
+if [ -f tests/mta/postfix-test.sh ]; then
+	run postfix sh tests/mta/postfix-test.sh
+fi
+rm -rf "$work"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
