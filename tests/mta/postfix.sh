@@ -44,7 +44,12 @@ _pfx_master_pid() {
 	[ -r "$_pfx_pidf" ] || return 1
 	_pfx_pid=$(tr -dc '0-9' <"$_pfx_pidf")
 	[ -n "$_pfx_pid" ] || return 1
-	kill -0 "$_pfx_pid" 2>/dev/null || return 1
+	# master.pid survives a stop: make sure the pid is still a live master
+	# (not reused, not a zombie)
+	[ "$(cat "/proc/$_pfx_pid/comm" 2>/dev/null)" = master ] || return 1
+	case $(sed 's/.*) //' "/proc/$_pfx_pid/stat" 2>/dev/null | cut -c1) in
+	'' | Z | X) return 1 ;;
+	esac
 	echo "$_pfx_pid"
 }
 
