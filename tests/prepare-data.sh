@@ -16,4 +16,13 @@ for d in */control; do
 	[ -f "$d/morercpthosts" ] && mk "$d/morercpthosts" "$d/morercpthosts.cdb"
 	[ -f "$d/relaymailfrom.list" ] && mk "$d/relaymailfrom.list" "$d/relaymailfrom.cdb"
 done
+# a cdb that opens fine but whose hash table points past its end: every
+# lookup fails with EPROTO, which must turn into a tempfail, never an accept
+mkdir -p corrupt/control
+echo example.com > corrupt/control/rcpthosts
+i=0
+while [ $i -lt 256 ]; do
+	printf '\000\010\000\000\350\003\000\000'
+	i=$((i + 1))
+done > corrupt/control/morercpthosts.cdb
 exit 0

@@ -52,9 +52,9 @@ run daemon-reload sh tests/daemon/reload.sh
 if [ -x tests/milter/run-vectors.sh ] || [ -f tests/milter/run-vectors.sh ]; then
 	for v in tests/vectors/*.vec; do
 		name=$(basename "$v" .vec)
-		run "milter $name" sh tests/milter/run-vectors.sh "$v"
+		run "milter $name" bash tests/milter/run-vectors.sh "$v"
 		if [ -f "$work/$name.cdb" ]; then
-			run "milter $name (tcprules cdb)" sh tests/milter/run-vectors.sh "$v" "$work/$name.cdb"
+			run "milter $name (tcprules cdb)" bash tests/milter/run-vectors.sh "$v" "$work/$name.cdb"
 		fi
 	done
 fi

@@ -1,0 +1,76 @@
+#!/bin/sh
+# reload.sh - live changes are picked up like qmail's per-connection reads:
+# within about a second, without a restart; a reload that fails keeps the
+# last good tables and says why once; SIGHUP reloads and never stops it.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/daemon/lib.sh
+w=$QD_WORK
+mkdir -p "$w/ctl"
+echo example.com > "$w/ctl/rcpthosts"
+printf '127.0.0.1:allow,RELAYCLIENT=""\n' > "$w/tcp.smtp"
+q() { qd_query "x | 9.9.9.9 | - | - | <s@x.org> | <a@$1> |"; }
+replace() {	# replace FILE CONTENT: atomic rename, like qmail tools do
+	printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+settle() { sleep 1.6; }	# reload_interval is 1 s
+
+qd_start -d "$w/ctl" -x "$w/tcp.smtp" || { bad "daemon start"; finish; exit 1; }
+check "before: new.example refused" [ "$(q new.example)" = replycode ]
+check "before: example.com accepted" [ "$(q example.com)" = continue ]
+
+replace "$w/ctl/rcpthosts" "example.com
+new.example"
+settle
+check "rcpthosts replaced by rename: new.example accepted" [ "$(q new.example)" = continue ]
+check "the reload is logged" grep -q "reloaded tables" "$QD_LOG"
+
+echo "inplace.example" >> "$w/ctl/rcpthosts"
+settle
+check "rcpthosts edited in place: inplace.example accepted" [ "$(q inplace.example)" = continue ]
+
+printf 'more.example\n' | awk '{ printf "+%d,0:%s->\n", length($0), $0 } END { print "" }' |
+	cdb -c -t "$w/ctl/m.tmp" "$w/ctl/morercpthosts.cdb"
+settle
+check "morercpthosts.cdb created: more.example accepted" [ "$(q more.example)" = continue ]
+printf 'other.example\n' | awk '{ printf "+%d,0:%s->\n", length($0), $0 } END { print "" }' |
+	cdb -c -t "$w/ctl/m.tmp" "$w/ctl/morercpthosts.cdb"
+settle
+check "morercpthosts.cdb rebuilt (atomic rename): old key gone" [ "$(q more.example)" = replycode ]
+check "morercpthosts.cdb rebuilt: new key found" [ "$(q other.example)" = continue ]
+
+# a broken rules file: keep the last good tables, log the reason once
+printf '127.0.0.1:allow,RELAYCLIENT="\n' > "$w/tcp.smtp"
+settle; settle
+check "broken rules: old tables still answer" [ "$(q new.example)" = continue ]
+n=$(grep -c "reload failed, keeping the previous tables: .*tcp.smtp:1: unable to parse" "$QD_LOG")
+check "broken rules: the failure is logged once, with file and line ($n)" [ "$n" -eq 1 ]
+printf '127.0.0.1:allow,RELAYCLIENT=""\n' > "$w/tcp.smtp"
+settle
+
+# an open-relay rule appears: refused at reload too
+printf ':allow,RELAYCLIENT=""\n' > "$w/tcp.smtp"
+settle
+check "catch-all RELAYCLIENT rule at reload: refused" \
+	grep -q "reload failed.*grants RELAYCLIENT to every client" "$QD_LOG"
+check "catch-all rule at reload: foreign still refused" [ "$(q evil.example)" = replycode ]
+printf '127.0.0.1:allow,RELAYCLIENT=""\n' > "$w/tcp.smtp"
+
+# rcpthosts deleted: qmail would become an open relay; we keep the old one
+rm "$w/ctl/rcpthosts"
+settle
+check "rcpthosts deleted: reload refused" grep -q "reload failed.*rcpthosts: missing" "$QD_LOG"
+check "rcpthosts deleted: foreign still refused" [ "$(q evil.example)" = replycode ]
+check "rcpthosts deleted: hosted still accepted" [ "$(q new.example)" = continue ]
+echo example.com > "$w/ctl/rcpthosts"
+settle
+check "rcpthosts back: new tables (new.example now refused)" [ "$(q new.example)" = replycode ]
+
+# SIGHUP: reloads, and 20 of them in a row never stop the daemon
+i=0
+while [ $i -lt 20 ]; do kill -HUP "$QD_PID"; i=$((i + 1)); sleep 0.05; done
+sleep 1
+check "20 x SIGHUP: still running" kill -0 "$QD_PID"
+check "SIGHUP forces a reload" grep -q "reloaded tables (forced)" "$QD_LOG"
+check "after SIGHUP: still answering" [ "$(q example.com)" = continue ]
+finish
