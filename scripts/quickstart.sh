@@ -5,7 +5,7 @@
 # Run as root from the repository on Debian 12:   sh scripts/quickstart.sh
 #
 # It installs the build/test dependencies (scripts/install-deps.sh), builds,
-# starts src/qrelay-milter on 127.0.0.1:8893 with examples/control and
+# starts build/src/qrelay-milter on 127.0.0.1:8893 with examples/control and
 # examples/tcp.smtp, starts a Postfix on 127.0.0.1:2525 wired to it (see
 # tests/mta/postfix.sh; the system's /etc/postfix is not touched and nothing
 # is delivered anywhere), and sends three messages with swaks, presenting
@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd -P)
 MILTER_PORT=${QS_MILTER_PORT:-8893}
 PFX_PORT=${PFX_PORT:-2525}
-MILTER_BIN=${QRELAY_MILTER:-$ROOT/src/qrelay-milter}
+MILTER_BIN=${QRELAY_MILTER:-$ROOT/build/src/qrelay-milter}
 export PFX_PORT
 . "$ROOT/tests/mta/postfix.sh"
 
@@ -102,9 +102,8 @@ trap 'exit 143' TERM
 
 # --- (b) build ----------------------------------------------------------------
 if [ "${QS_SKIP_BUILD:-0}" != 1 ]; then
-	say "==> building (autoreconf -fi && ./configure && make)"
-	if ! { [ -f Makefile ] || { autoreconf -fi && ./configure; }; } >"$tmp/build.log" 2>&1 ||
-		! make -j"$(nproc 2>/dev/null || echo 2)" >>"$tmp/build.log" 2>&1; then
+	say "==> building (sh scripts/build.sh: autoreconf, configure and make in build/)"
+	if ! sh scripts/build.sh build >"$tmp/build.log" 2>&1; then
 		tail -n 40 "$tmp/build.log" >&2
 		die "build failed (last lines above)"
 	fi

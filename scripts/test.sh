@@ -1,26 +1,20 @@
 #!/bin/sh
 # test.sh - the README's test command: install, build, run every test.
 #
-# Builds twice: a normal build with -Werror, and an ASan+UBSan build in
-# build-asan/, and runs the whole suite (tests/run-all.sh) against each.
+# Builds twice, out of tree: build/ (-Werror) and build-asan/ (ASan+UBSan,
+# also -Werror), and runs the whole suite (tests/run-all.sh) against each.
 # The last line is the combined "N passed, N failed".
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
-[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi
-./configure -q --enable-werror
-make -s -j2 all
-make -s -j2 tests/unit/test_core tests/unit/rules_dump
-
-mkdir -p build-asan
+sh scripts/build.sh build
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g -O1"
-(cd build-asan && ../configure -q --enable-werror CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined" &&
-	make -s -j2 all tests/unit/test_core tests/unit/rules_dump)
+sh scripts/build.sh build-asan CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"
 
 status=0
 log=$(mktemp)
-echo "== normal build"
-sh tests/run-all.sh 2>&1 | tee "$log" || status=1
+echo "== normal build (-Werror)"
+QR_BUILD=build sh tests/run-all.sh 2>&1 | tee "$log" || status=1
 n1=$(tail -n 1 "$log")
 echo "== ASan+UBSan build"
 QR_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -49,6 +49,7 @@ for v in tests/vectors/*.vec; do
 done
 run daemon-refusals sh tests/daemon/refusals.sh
 run daemon-reload sh tests/daemon/reload.sh
+run daemon-socket sh tests/daemon/socket.sh
 if [ -x tests/milter/run-vectors.sh ] || [ -f tests/milter/run-vectors.sh ]; then
 	for v in tests/vectors/*.vec; do
 		name=$(basename "$v" .vec)

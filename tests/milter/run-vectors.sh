@@ -38,7 +38,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 
 data=tests/data
-daemon=src/qrelay-milter
+daemon=${QR_BUILD:-.}/src/qrelay-milter
 script=tests/milter/vectors.lua
 
 if [ ! -r "$vecabs" ]; then

@@ -13,6 +13,15 @@ p=$(grep -c '^ *PASS' "$out")
 f=$(grep -c 'FAIL' "$out")
 if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 sed 's/^/# /' "$out"
+# the README's Postfix snippet must be exactly the one tested here
+sed -n '/^# >>> qrelay-milter documented snippet/,/^# <<< /{/^#/d;p;}' tests/mta/postfix.sh |
+	sed 's/\$2/inet:127.0.0.1:8893/' > "$out"
+if [ -s "$out" ] && awk 'NR == FNR { want[$0] = 1; n++; next } ($0 in want) { found++ } END { exit !(found == n) }' \
+	"$out" README.md; then
+	p=$((p + 1)); echo "ok - README's Postfix snippet is the tested one"
+else
+	f=$((f + 1)); echo "not ok - README's Postfix snippet differs from tests/mta/postfix.sh"
+fi
 rm -f "$out"
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]

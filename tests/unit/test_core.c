@@ -201,7 +201,7 @@ static void
 test_strset(void)
 {
 	struct strset *s = strset_new(2);
-	char keys[5000][16];
+	char keys[5000][32];
 
 	CHECK(s != NULL, "strset_new");
 	strset_add(s, "Example.COM", 11, 3);
