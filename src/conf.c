@@ -146,17 +146,26 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 		cfg_free(cfg);
 		return -1;
 	}
-	copy_str(cfg, "socket", s->socket, sizeof(s->socket));
-	copy_str(cfg, "control_dir", s->control_dir, sizeof(s->control_dir));
-	copy_str(cfg, "rules", s->rules_file, sizeof(s->rules_file));
-	copy_str(cfg, "user", s->user, sizeof(s->user));
-	copy_str(cfg, "group", s->group, sizeof(s->group));
-	copy_str(cfg, "pidfile", s->pidfile, sizeof(s->pidfile));
-	copy_str(cfg, "socket_owner", s->socket_owner, sizeof(s->socket_owner));
-	copy_str(cfg, "socket_group", s->socket_group, sizeof(s->socket_group));
-	copy_str(cfg, "syslog_facility", s->syslog_facility,
-		 sizeof(s->syslog_facility));
-	copy_str(cfg, "syslog_ident", s->syslog_ident, sizeof(s->syslog_ident));
+	{
+		const struct {
+			const char *key;
+			char *dst;
+			size_t len;
+		} strs[] = {
+#define S(k, f) { k, s->f, sizeof(s->f) }
+			S("socket", socket), S("control_dir", control_dir),
+			S("rules", rules_file), S("user", user),
+			S("group", group), S("pidfile", pidfile),
+			S("socket_owner", socket_owner),
+			S("socket_group", socket_group),
+			S("syslog_facility", syslog_facility),
+			S("syslog_ident", syslog_ident),
+#undef S
+		};
+
+		for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			copy_str(cfg, strs[i].key, strs[i].dst, strs[i].len);
+	}
 	if (cfg_size(cfg, "socket_mode"))
 		s->socket_mode = (int)strtol(cfg_getstr(cfg, "socket_mode"),
 					     NULL, 8);

@@ -11,25 +11,25 @@ total_p=0 total_f=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-run() {	# run NAME COMMAND...
-	name=$1
+run() {	# run NAME COMMAND...  (uses only r_* variables: callers keep theirs)
+	r_name=$1
 	shift
 	"$@" > "$log" 2>&1
-	rc=$?
-	last=$(tail -n 1 "$log")
-	p=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-	f=$(echo "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	r_rc=$?
+	r_last=$(tail -n 1 "$log")
+	p=$(echo "$r_last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+	f=$(echo "$r_last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
 	if [ -z "$p" ]; then	# no summary: the test itself broke
 		p=0 f=1
-	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	elif [ "$r_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 	if [ "$f" -eq 0 ]; then
-		echo "PASS $name ($p)"
+		echo "PASS $r_name ($p)"
 	else
-		echo "FAIL $name ($p passed, $f failed)"
+		echo "FAIL $r_name ($p passed, $f failed)"
 		grep -v '^ok' "$log" | sed 's/^/    /' | head -n 40
 	fi
 }

@@ -73,4 +73,41 @@ sleep 1
 check "20 x SIGHUP: still running" kill -0 "$QD_PID"
 check "SIGHUP forces a reload" grep -q "reloaded tables (forced)" "$QD_LOG"
 check "after SIGHUP: still answering" [ "$(q example.com)" = continue ]
+
+# sessions in parallel while the tables are swapped underneath them: every
+# answer stays right (under ASan this also checks the snapshot refcounting)
+{
+	echo "control unused"
+	i=0
+	while [ $i -lt 40 ]; do
+		echo "accept 250 | 9.9.9.9 | - | - | <s@x.org> | <a@example.com> |"
+		echo "reject 553 | 9.9.9.9 | - | - | <s@x.org> | <a@evil.example> |"
+		i=$((i + 1))
+	done
+} > "$w/par.vec"
+pids=
+for j in 1 2 3 4; do
+	miltertest -D vecfile="$w/par.vec" -D port="$QD_PORT" \
+		-s tests/milter/vectors.lua > "$w/par.$j" 2>&1 &
+	pids="$pids $!"
+done
+k=0
+while [ $k -lt 15 ]; do
+	replace "$w/ctl/rcpthosts" "example.com
+churn$k.example"
+	kill -HUP "$QD_PID"
+	sleep 0.2
+	k=$((k + 1))
+done
+for pid in $pids; do
+	wait "$pid"
+done
+bad_answers=0
+for j in 1 2 3 4; do
+	n=$(grep -c '^VECTOR' "$w/par.$j")
+	wrong=$(awk '/^VECTOR/ { want = ($2 % 2) ? "continue" : "replycode"; if ($3 != want) w++ } END { print w + 0 }' "$w/par.$j")
+	[ "$n" -eq 80 ] && [ "$wrong" -eq 0 ] || bad_answers=$((bad_answers + 1))
+done
+check "4 x 80 parallel sessions during 15 reloads: all answered correctly" [ "$bad_answers" -eq 0 ]
+check "still running after the parallel reload run" kill -0 "$QD_PID"
 finish
