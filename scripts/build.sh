@@ -15,4 +15,5 @@ shift
 mkdir -p "$dir"
 cd "$dir"
 [ -f Makefile ] || ../configure -q --enable-werror "$@"
-make -s -j2 all tests/unit/test_core tests/unit/rules_dump
+make -s -j2 all
+make -s -j2 tests/unit/test_core tests/unit/rules_dump

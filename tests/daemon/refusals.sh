@@ -56,6 +56,12 @@ check "-n on a good configuration exits 0" [ $? -eq 0 ]
 "$QD_BIN" -n -d "$w/noctl" >/dev/null 2>&1
 check "-n on a bad configuration exits non-zero" [ $? -ne 0 ]
 
+# a configured reply text is the one answered (IndiMail's wording here)
+printf 'control_dir = "%s"\nreply_relay = "553 5.7.1 sorry, that domain isn'"'"'t allowed to be relayed thru this MTA without authentication"\n' "$w/ctl" > "$w/indimail.conf"
+"$QR_BUILD/src/qrelayctl" check -c "$w/indimail.conf" --ip 9.9.9.9 '<a@evil.example>' > "$w/out" 2>&1
+check "reply_relay configured: 553 5.7.1 with IndiMail's text" \
+	grep -q "^reject 553 5.7.1 sorry, that domain isn't allowed to be relayed thru this MTA without authentication |" "$w/out"
+
 # the explicit opt-ins start
 printf 'control_dir = "%s"\nallow_missing_rcpthosts = true\n' "$w/noctl" > "$w/open.conf"
 "$QD_BIN" -n -c "$w/open.conf" > "$w/out" 2>&1
