@@ -49,11 +49,19 @@ match_domain_walk(const struct strset *set, const char *d, const char **hit)
 	return 0;
 }
 
+/* Remember a connect-stage refusal for every later recipient. */
+static void
+refuse_connection(struct session *ss, const struct verdict *v)
+{
+	ss->conn_refused = 1;
+	ss->conn_verdict = *v;
+}
+
 void
 policy_connect(const struct tables *t, struct session *ss, const char *ip,
 	       const char *hostname, struct verdict *v)
 {
-	char *desc = ss->rule_desc, hit[64];
+	char hit[64];
 	unsigned line;
 	const char *h;
 
@@ -61,6 +69,7 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 	if (ip == NULL || ip_parse(&ss->ip, ip) != 0)
 		memset(&ss->ip, 0, sizeof(ss->ip));
 	ss->has_host = host_normalise(hostname, ss->host, sizeof(ss->host));
+	snprintf(ss->rule_desc, sizeof(ss->rule_desc), "no rules file");
 
 	if (t->rules) {
 		/* tcpserver treats an unknown address as 0.0.0.0 */
@@ -70,19 +79,21 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 				 NULL, &ss->rule) != 0) {
 			verdict_tempfail(v, "cannot read %s",
 					 t->s.rules_file);
+			refuse_connection(ss, v);
 			return;
 		}
-		rules_describe(t->rules, &ss->rule, desc, sizeof(ss->rule_desc));
+		rules_describe(t->rules, &ss->rule, ss->rule_desc,
+			       sizeof(ss->rule_desc));
 		if (ss->rule.deny) {
-			ss->denied = 1;
 			verdict_set(v, VERDICT_REJECT, &t->s.reply_deny,
-				    "%s: deny", desc);
+				    "%s: deny", ss->rule_desc);
+			refuse_connection(ss, v);
 			return;
 		}
 		if (ss->rule.relayclient) {
 			ss->relay = 1;
 			snprintf(ss->relay_why, sizeof(ss->relay_why),
-				 "%s sets RELAYCLIENT", desc);
+				 "%s sets RELAYCLIENT", ss->rule_desc);
 		}
 	}
 	if (!ss->relay && ss->ip.family &&
@@ -98,8 +109,16 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 			 "relaydomains:%u \"%s\"", line, h);
 	}
 	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
-		    ss->relay ? ss->relay_why :
-		    t->rules ? ss->rule_desc : "no rules file");
+		    ss->relay ? ss->relay_why : ss->rule_desc);
+}
+
+/* A MAIL-stage refusal: answered at RCPT, for every recipient. */
+static void
+refuse_transaction(struct session *ss, enum verdict_action a,
+		   const struct reply *r, const char *why)
+{
+	ss->mail_refused = 1;
+	verdict_set(&ss->mail_verdict, a, r, "%s", why);
 }
 
 void
@@ -107,53 +126,52 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 	    const char *auth, struct verdict *v)
 {
 	struct env_addr a;
+	char why[ADDR_MAX + 64];
 	unsigned line;
+	int rc;
 
-	ss->bad_sender = 0;
-	ss->bad_why[0] = '\0';
+	ss->mail_refused = 0;
 	snprintf(ss->auth, sizeof(ss->auth), "%s", auth ? auth : "");
 	if (addr_parse(&a, sender ? sender : "") != 0) {
-		/* qmail answers 555 at MAIL; the MTA has accepted it, so make
-		 * every recipient of this transaction fail the same way */
-		ss->bad_sender = 2;
-		snprintf(ss->bad_why, sizeof(ss->bad_why),
-			 "envelope sender longer than %d bytes", ADDR_MAX);
-		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
-			    ss->bad_why);
+		/* qmail answers 555 at MAIL; the MTA has accepted it, so every
+		 * recipient of this transaction gets it instead */
+		snprintf(why, sizeof(why), "envelope sender longer than %d bytes",
+			 ADDR_MAX);
+		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_syntax, why);
+		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s", why);
 		return;
 	}
 	addr_lower(a.addr);
-	if (t->badmailfrom.present) {
-		if ((line = strset_find(t->badmailfrom.set, a.addr, a.len))) {
-			ss->bad_sender = 1;
-			snprintf(ss->bad_why, sizeof(ss->bad_why),
-				 "badmailfrom:%u \"%s\"", line, a.addr);
-		} else if (a.domain &&
-			   (line = strset_find(t->badmailfrom.set,
-					       a.domain - 1,
-					       strlen(a.domain) + 1))) {
-			ss->bad_sender = 1;
-			snprintf(ss->bad_why, sizeof(ss->bad_why),
-				 "badmailfrom:%u \"%s\"", line, a.domain - 1);
-		}
+	if ((line = strset_find(t->badmailfrom.set, a.addr, a.len))) {
+		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line, a.addr);
+		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_badmailfrom,
+				   why);
+	} else if (a.domain &&
+		   (line = strset_find(t->badmailfrom.set, a.domain - 1,
+				       strlen(a.domain) + 1))) {
+		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line,
+			 a.domain - 1);
+		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_badmailfrom,
+				   why);
 	}
 	/* relaymailfrom: a grant for the rest of the session; <> never */
 	if (!ss->relay && a.len > 0) {
-		int rc = cdbmap_find(&t->relaymailfrom_cdb, a.addr,
-				     (unsigned)a.len, NULL, NULL);
+		const char *key = a.addr;
 
+		rc = cdbmap_find(&t->relaymailfrom_cdb, a.addr,
+				 (unsigned)a.len, NULL, NULL);
 		if (rc < 0) {
 			verdict_tempfail(v, "cannot read %s",
 					 t->path[TF_RELAYMAILFROM_CDB]);
+			ss->mail_refused = 1;
+			ss->mail_verdict = *v;
 			return;
 		}
 		if (rc > 0) {
-			ss->relay = ss->mailfrom_relay = 1;
+			ss->relay = 1;
 			snprintf(ss->relay_why, sizeof(ss->relay_why),
 				 "relaymailfrom.cdb \"%s\"", a.addr);
 		} else {
-			const char *key = a.addr;
-
 			line = strset_find(t->relaymailfrom.set, key, a.len);
 			if (line == 0 && a.domain) {
 				key = a.domain - 1;	/* "@domain" */
@@ -161,14 +179,14 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 						   strlen(key));
 			}
 			if (line) {
-				ss->relay = ss->mailfrom_relay = 1;
+				ss->relay = 1;
 				snprintf(ss->relay_why, sizeof(ss->relay_why),
 					 "relaymailfrom:%u \"%s\"", line, key);
 			}
 		}
 	}
 	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
-		    ss->bad_sender ? ss->bad_why : "sender ok");
+		    ss->mail_refused ? ss->mail_verdict.reason : "sender ok");
 }
 
 /* Is the domain (lower-case) or one of its .suffixes in rcpthosts or
@@ -209,26 +227,23 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 	struct env_addr a;
 	char domain[ADDR_MAX + 1], why[ADDR_MAX + 128];
 	uint32_t lit;
-	int rc;
+	int rc, via_localiphost = 0;
 
-	if (ss->denied) {
-		verdict_set(v, VERDICT_REJECT, &t->s.reply_deny,
-			    "%s: deny", ss->rule_desc);
+	if (ss->conn_refused) {
+		*v = ss->conn_verdict;
 		return;
 	}
-	if (addr_parse(&a, rcpt ? rcpt : "") != 0) {
+	if (rcpt == NULL) {	/* malformed input: never read it as "<>" */
+		verdict_tempfail(v, "the MTA passed no recipient");
+		return;
+	}
+	if (addr_parse(&a, rcpt) != 0) {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_syntax,
 			    "recipient longer than %d bytes", ADDR_MAX);
 		return;
 	}
-	if (ss->bad_sender == 2) {
-		verdict_set(v, VERDICT_REJECT, &t->s.reply_syntax, "%s",
-			    ss->bad_why);
-		return;
-	}
-	if (ss->bad_sender) {
-		verdict_set(v, VERDICT_REJECT, &t->s.reply_badmailfrom, "%s",
-			    ss->bad_why);
+	if (ss->mail_refused) {
+		*v = ss->mail_verdict;
 		return;
 	}
 	if (ss->relay) {
@@ -259,17 +274,17 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 		return;
 	}
 	snprintf(domain, sizeof(domain), "%s", a.domain);
-	addr_lower(domain);
 	if (addr_ipv4_literal(domain, &lit) && t->localiphost[0]) {
 		for (int i = 0; i < t->n_local_v4; i++) {
 			if (t->local_v4[i] == lit) {
 				snprintf(domain, sizeof(domain), "%s",
 					 t->localiphost);
-				addr_lower(domain);
+				via_localiphost = 1;
 				break;
 			}
 		}
 	}
+	addr_lower(domain);
 	if (domain[0] == '\0') {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
 			    "empty domain in \"%s\"", a.addr);
@@ -283,12 +298,12 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 	}
 	if (rc > 0) {
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s%s%s", why,
-			    strcmp(domain, a.domain) ? " via localiphost " : "",
-			    strcmp(domain, a.domain) ? a.domain : "");
+			    via_localiphost ? " via localiphost for " : "",
+			    via_localiphost ? a.domain : "");
 		return;
 	}
 	verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
 		    "\"%s\" is not in rcpthosts%s and the client may not relay (%s)",
 		    domain, t->morercpthosts.open ? " or morercpthosts.cdb" : "",
-		    t->rules ? ss->rule_desc : "no rules file");
+		    ss->rule_desc);
 }

@@ -30,15 +30,18 @@ struct session {
 	int has_host;
 	struct rule_match rule;		/* tcpserver rule found at connect */
 	char rule_desc[400];		/* e.g. tcp.smtp:3 "10.1." */
-	int denied;			/* connection refused at connect */
 	int relay;			/* session-wide relay grant */
 	char relay_why[1024];		/* which source granted it */
-	int mailfrom_relay;		/* relay granted by relaymailfrom */
 
-	/* current transaction (MAIL FROM) */
-	char auth[256];			/* {auth_authen}, "" if none */
-	int bad_sender;
-	char bad_why[1024];
+	/* A refusal decided at connect (tcprules deny, or a tempfail) or at
+	 * MAIL FROM (badmailfrom, over-long sender, or a tempfail) holds for
+	 * every recipient that follows, even if the MTA carries on. */
+	int conn_refused;
+	struct verdict conn_verdict;
+	int mail_refused;
+	struct verdict mail_verdict;
+
+	char auth[256];			/* {auth_authen} of this MAIL, "" if none */
 };
 
 /* ip may be NULL or unparseable (then unknown: only rules that do not

@@ -103,16 +103,10 @@ cmd_check(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* a refusal at connect or MAIL is replayed by policy_rcpt() */
 	policy_connect(t, &ss, ip, host, &v);
 	if (v.action == VERDICT_ACCEPT)
 		policy_mail(t, &ss, from, auth, &v);
-	if (v.action == VERDICT_TEMPFAIL) {
-		/* connect or MAIL could not be decided: so is every RCPT */
-		for (int i = optind; i < argc; i++)
-			print_verdict(argv[i], &v);
-		tables_free(t);
-		return 2;
-	}
 	for (int i = optind; i < argc; i++) {
 		policy_rcpt(t, &ss, argv[i], &v);
 		print_verdict(argv[i], &v);

@@ -15,6 +15,8 @@
 #include "verdict.h"
 #include "tap.h"
 
+#include <cdb.h>
+
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -321,6 +323,110 @@ test_tables_refusals(void)
 	      strstr(err, "morercpthosts.cdb"), "corrupt cdb refused: %s", err);
 }
 
+/* A corrupt-inside cdb: opens fine, every lookup fails (EPROTO), except
+ * for keys hashing to the slots of the keys in `readable`, which are empty
+ * (found nothing). */
+static void
+write_corrupt_cdb(const char *name, const char *const *readable)
+{
+	char path[512];
+	int empty[256] = { 0 };
+	FILE *f;
+
+	for (; readable && *readable; readable++)
+		empty[cdb_hash(*readable, (unsigned)strlen(*readable)) & 255] = 1;
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "wb");
+	if (f == NULL) {
+		perror(path);
+		exit(2);
+	}
+	for (int i = 0; i < 256; i++)
+		fwrite(empty[i] ? "\000\010\000\000\000\000\000\000" :
+				  "\000\010\000\000\350\003\000\000",
+		       1, 8, f);
+	fclose(f);
+}
+
+static void
+test_policy_stages(void)
+{
+	struct settings s;
+	struct tables *t = NULL;
+	struct session ss;
+	struct verdict v;
+	char err[1024];
+
+	settings_defaults(&s);
+	mkdir(strcat(strcpy(err, tmpdir), "/pol"), 0755);
+	snprintf(s.control_dir, sizeof(s.control_dir), "%s/pol", tmpdir);
+	write_file("pol/rcpthosts", "example.com\nmail.example.com\n");
+	write_file("pol/me", "mail.example.com\n");
+	write_corrupt_cdb("pol/relaymailfrom.cdb", NULL);
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
+	      "policy tables load: %s", err);
+	if (t == NULL)
+		return;
+
+	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "connect accepted");
+	policy_rcpt(t, &ss, "<a@EXAMPLE.COM>", &v);
+	CHECK(v.action == VERDICT_ACCEPT && !strstr(v.reason, "localiphost"),
+	      "upper-case domain is not reported as localiphost: %s", v.reason);
+	policy_rcpt(t, &ss, NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL, "no recipient at all: tempfail, not \"<>\"");
+	policy_rcpt(t, &ss, "<a@[127.0.0.1]>", &v);
+	CHECK(v.action == VERDICT_ACCEPT &&
+	      strstr(v.reason, "via localiphost for [127.0.0.1]"),
+	      "[127.0.0.1] accepted via localiphost: %s", v.reason);
+
+	/* relaymailfrom.cdb unreadable: MAIL tempfails, and so does every
+	 * recipient of the transaction, hosted or not */
+	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL && strcmp(v.reply.code, "451") == 0,
+	      "MAIL tempfails on a cdb read error: %s", v.reason);
+	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	CHECK(v.action == VERDICT_TEMPFAIL,
+	      "after a MAIL tempfail a hosted recipient tempfails too");
+	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	CHECK(v.action == VERDICT_TEMPFAIL,
+	      "after a MAIL tempfail a foreign recipient tempfails too");
+	policy_mail(t, &ss, "<>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "<> is never looked up: MAIL ok");
+	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	CHECK(v.action == VERDICT_ACCEPT,
+	      "a new MAIL clears the previous transaction's refusal");
+	tables_free(t);
+
+	/* a rules cdb whose catch-all keys cannot be read is refused at load */
+	write_corrupt_cdb("pol-rules.cdb", NULL);
+	snprintf(s.rules_file, sizeof(s.rules_file), "%s/pol-rules.cdb", tmpdir);
+	unlink(strcat(strcpy(err, tmpdir), "/pol/relaymailfrom.cdb"));
+	t = NULL;
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "cannot read rules"),
+	      "unreadable rules cdb refused at load: %s", err);
+
+	/* readable catch-all keys, everything else corrupt: connect
+	 * tempfails, and so does every recipient */
+	{
+		static const char *const ok_keys[] = { "", "=", NULL };
+
+		write_corrupt_cdb("pol-rules.cdb", ok_keys);
+	}
+	if (tables_load(&t, &s, NULL, NULL, err, sizeof(err)) != 0) {
+		CHECK(0, "tables with a partly corrupt rules cdb load: %s", err);
+		return;
+	}
+	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL, "connect tempfails on a rules read error");
+	policy_mail(t, &ss, "<s@x.org>", "alice", &v);
+	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	CHECK(v.action == VERDICT_TEMPFAIL,
+	      "after a connect tempfail even an authenticated, hosted recipient tempfails");
+	tables_free(t);
+}
+
 int
 main(void)
 {
@@ -337,6 +443,7 @@ main(void)
 	test_reply();
 	test_rules_errors();
 	test_tables_refusals();
+	test_policy_stages();
 	{
 		char cmd[600];
 
