@@ -80,25 +80,19 @@ snapshot_tables(const struct snap *sn)
 	return sn->t;
 }
 
-static void
-unref_locked(struct snap *sn, struct snap **to_free)
-{
-	*to_free = --sn->refs == 0 ? sn : NULL;
-}
-
 void
 snapshot_release(struct snap *sn)
 {
-	struct snap *dead;
+	unsigned left;
 
 	if (sn == NULL)
 		return;
 	pthread_mutex_lock(&lock);
-	unref_locked(sn, &dead);
+	left = --sn->refs;
 	pthread_mutex_unlock(&lock);
-	if (dead) {
-		tables_free(dead->t);
-		free(dead);
+	if (left == 0) {	/* no longer current, no session holds it */
+		tables_free(sn->t);
+		free(sn);
 	}
 }
 
@@ -117,7 +111,7 @@ reload(int forced)
 {
 	char err[1024];
 	struct file_stamp before[TF_COUNT];
-	struct snap *sn, *old, *dead;
+	struct snap *sn, *old;
 	struct timespec t0;
 
 	pthread_mutex_lock(&lock);
@@ -130,11 +124,9 @@ reload(int forced)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sn = build(err, sizeof(err));
 	if (sn == NULL) {
-		if (forced || !have_failed_stamp ||
-		    !tables_stamps_equal(before, failed_stamp))
-			log_msg(LOG_ERR,
-				"reload failed, keeping the previous tables: %s",
-				err);
+		/* logged once: these stamps are not retried until they change */
+		log_msg(LOG_ERR, "reload failed, keeping the previous tables: %s",
+			err);
 		memcpy(failed_stamp, before, sizeof(before));
 		have_failed_stamp = 1;
 		return;
@@ -143,12 +135,8 @@ reload(int forced)
 	pthread_mutex_lock(&lock);
 	old = current;
 	current = sn;
-	unref_locked(old, &dead);
 	pthread_mutex_unlock(&lock);
-	if (dead) {
-		tables_free(dead->t);
-		free(dead);
-	}
+	snapshot_release(old);		/* drop the "current" reference */
 	log_msg(LOG_INFO, "reloaded tables%s in %.1f ms",
 		forced ? " (forced)" : "", elapsed_ms(&t0));
 }
