@@ -267,18 +267,21 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot set up libmilter for %s", s.socket);
 		return 1;
 	}
-	if (unix_path(s.socket)) {
-		mode_t old = umask(s.socket_mode >= 0 ? 0177 : 0);
+	{
+		/* with socket_mode set, create the unix socket owner-only and
+		 * chmod it below; otherwise it is left to the umask */
+		int narrow = unix_path(s.socket) && s.socket_mode >= 0;
+		mode_t old = narrow ? umask(0177) : 0;
+		int rc = smfi_opensocket(1);
 
-		if (smfi_opensocket(1) != MI_SUCCESS) {
-			log_msg(LOG_ERR, "cannot open socket %s", s.socket);
+		if (narrow)
+			umask(old);
+		if (rc != MI_SUCCESS) {
+			log_msg(LOG_ERR,
+				"cannot open socket %s (address in use, or bad path?)",
+				s.socket);
 			return 1;
 		}
-		umask(old);
-	} else if (smfi_opensocket(1) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot open socket %s (address in use?)",
-			s.socket);
-		return 1;
 	}
 	set_nodelay_on_listener();
 	if (fix_socket_perms(&s) != 0)

@@ -33,6 +33,16 @@ check "privileges dropped to nobody (uid $uid)" [ "$uid" = "$(id -u nobody)" ]
 qd_stop
 check "pidfile removed at exit" [ ! -e "$w/run/qrelay.pid" ]
 
+# without socket_mode the socket is left to the umask (never world-writable)
+: > "$QD_LOG"
+(umask 027 && exec "$QD_BIN" -f -p "unix:$w/run/plain.sock" -d "$w/ctl" 2>>"$QD_LOG") &
+QD_PID=$!
+i=0
+while [ ! -S "$w/run/plain.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "no socket_mode: mode follows the umask 027 ($(stat -c %a "$w/run/plain.sock" 2>/dev/null))" \
+	[ "$(stat -c %a "$w/run/plain.sock" 2>/dev/null)" = 750 ]
+qd_stop
+
 # an MTA that sends no MAIL macros: warned about once, not per message
 cat > "$w/nomacros.lua" <<'LUA'
 for i = 1, 3 do
