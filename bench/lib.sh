@@ -47,6 +47,7 @@ bl_stop() {	# bl_stop PID: SIGTERM, wait until gone (libmilter takes ~4 s)
 bl_qrelay() {
 	"$QD" -f -p "inet:$1@127.0.0.1" -d "$2" -x "$3" 2>"$4" &
 	QPID=$!
+	echo "$QPID" >> "$BW/pids"
 	bl_wait_port "$1" "$QPID"
 }
 
@@ -56,6 +57,7 @@ bl_noop() {
 	shift
 	"$NOOP" -p "inet:$_p@127.0.0.1" "$@" 2>/dev/null &
 	NPID=$!
+	echo "$NPID" >> "$BW/pids"
 	bl_wait_port "$_p" "$NPID"
 }
 

@@ -17,7 +17,15 @@ fi
 BW=$(mktemp -d /tmp/qrelay-bench.XXXXXX)
 chmod 755 "$BW"
 export BW
-trap 'rm -rf "$BW"' EXIT
+# every daemon a section starts is listed in $BW/pids; stop them on exit
+cleanup() {
+	[ -f "$BW/pids" ] && for p in $(cat "$BW/pids"); do kill -TERM "$p" 2>/dev/null; done
+	[ -d "$BW/pfx/etc" ] && postfix -c "$BW/pfx/etc" stop > /dev/null 2>&1
+	sleep 0.5
+	rm -rf "$BW"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 : > "$BW/rows"
 . bench/lib.sh
 
