@@ -77,6 +77,27 @@ pf_run() {	# pf_run CFG SESSIONS MSGS -> appends msg/s to $BW/pf.CFG.SESSIONS
 	echo "$rate $got $3" >> "$BW/pf.$1.$2"
 }
 
+# each configuration must do its job: a foreign recipient from 127.0.0.1
+# (not a relay client) is refused by qrelay and native, accepted by none
+relay_check() {
+	n0=$(cat "$PD/maillog" 2>/dev/null | grep -c 'reject: RCPT')
+	smtp-source -s 1 -m 1 -f sender@bench.example -t "victim@x.foreign.test" -M client.bench.test \
+		"127.0.0.1:$PFX_PORT" > /dev/null 2>&1
+	sleep 0.3
+	n1=$(cat "$PD/maillog" 2>/dev/null | grep -c 'reject: RCPT')
+	if [ "$n1" -gt "$n0" ]; then echo refused; else echo accepted; fi
+}
+checks=
+for cfg in none qrelay native; do
+	pfx_conf "$cfg"
+	checks="$checks $cfg:$(relay_check)"
+done
+echo "    relay attempt to x.foreign.test:$checks"
+case $checks in
+*" none:accepted qrelay:refused native:refused"*) bl_note "Postfix configurations checked: a relay attempt is refused by qrelay-milter and by the native restrictions (none is the open ceiling)" ;;
+*) bl_note "Postfix configurations WRONG: relay attempt results:$checks" ;;
+esac
+
 rm -f "$BW"/pf.*.*
 order=${BENCH_PFX_CONFIGS:-none qrelay native}
 r=1
