@@ -5,6 +5,8 @@
 #           test instance (no relay decision at all: the ceiling)
 #   qrelay  qrelay-milter with the big tables (100k rcpthosts, 1M cdb, 10k
 #           rules), the README's Postfix snippet
+#   noop    the no-op milter (bench/noop-milter -d: same stages as
+#           qrelay-milter, DATA answered): what any milter costs here
 #   native  no milter; Postfix does the same job itself:
 #           check_client_access cdb (the 4k RELAYCLIENT IPs -> OK, deny
 #           rules -> REJECT) + reject_unauth_destination, relay_domains =
@@ -14,7 +16,7 @@
 # qrelay: rcpthosts misses, the cdb hits), 20 sessions and 1 session.
 # Messages/s is messages / wall time of smtp-source; every message must
 # reach discard(8) (counted in the maillog).  Sourced by run.sh.
-rounds_pf=${BENCH_PFX_ROUNDS:-3}
+rounds_pf=${BENCH_PFX_ROUNDS:-5}
 m20=${BENCH_PFX_MSGS20:-2000}
 m1=${BENCH_PFX_MSGS1:-300}
 T=$BW/big
@@ -24,6 +26,8 @@ echo "== Postfix end to end: smtp-source -> Postfix -> discard; no milter / qrel
 PFX_PORT=$(bl_port 32525)
 qp=$(bl_port $((PFX_PORT + 1)))
 bl_qrelay "$qp" "$T/control" "$T/tcp.smtp.cdb" /dev/null || exit 1
+np=$(bl_port $((qp + 1)))
+bl_noop "$np" -d || exit 1
 pfx_setup "$PD" "inet:127.0.0.1:$qp" || exit 1
 
 # the native maps, from the same tables
@@ -44,6 +48,8 @@ pfx_conf() {	# pfx_conf none|qrelay|native
 	none) postconf -c "$PD/etc" -e "smtpd_milters =" "relay_domains =" \
 		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
 	qrelay) postconf -c "$PD/etc" -e "smtpd_milters = inet:127.0.0.1:$qp" "relay_domains =" \
+		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
+	noop) postconf -c "$PD/etc" -e "smtpd_milters = inet:127.0.0.1:$np" "relay_domains =" \
 		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
 	native) postconf -c "$PD/etc" -e "smtpd_milters =" "relay_domains = cdb:$PD/etc/relay_domains" \
 		"smtpd_relay_restrictions = check_client_access cdb:$PD/etc/access, reject_unauth_destination" ;;
@@ -99,7 +105,7 @@ case $checks in
 esac
 
 rm -f "$BW"/pf.*.*
-order=${BENCH_PFX_CONFIGS:-none qrelay native}
+order=${BENCH_PFX_CONFIGS:-none qrelay noop native}
 r=1
 while [ $r -le "$rounds_pf" ]; do
 	for cfg in $order; do
@@ -112,7 +118,8 @@ while [ $r -le "$rounds_pf" ]; do
 	r=$((r + 1))
 done
 for s in 20 1; do
-	for cfg in none qrelay native; do
+	for cfg in none qrelay noop native; do
+		[ -f "$BW/pf.$cfg.$s" ] || echo "- 0 0" > "$BW/pf.$cfg.$s"
 		eval "pf_${cfg}=\$(bl_median \$(cut -d' ' -f1 \"\$BW/pf.$cfg.$s\"))"
 		eval "lost_${cfg}=\$(awk '{ l += \$3 - \$2 } END { print l + 0 }' \"\$BW/pf.$cfg.$s\")"
 	done
@@ -121,6 +128,8 @@ for s in 20 1; do
 	rq=$(bl_ratio "$pf_qrelay" "$pf_none")
 	bl_row "Postfix -s $s: msg/s, qrelay-milter vs no milter (median of $rounds_pf)" "$pf_qrelay" "$pf_none (no milter)" \
 		"$rq" ">= ${want}x" "$(bl_ge "$rq" "$want")"
+	bl_row "Postfix -s $s: msg/s, vs the no-op milter" "$pf_qrelay" "$pf_noop (no-op milter)" \
+		"$(bl_ratio "$pf_qrelay" "$pf_noop")" "-" "-"
 	bl_row "Postfix -s $s: msg/s, Postfix native restrictions (same job)" "$pf_qrelay" "$pf_native (native)" \
 		"$(bl_ratio "$pf_qrelay" "$pf_native")" "-" "-"
 	bl_row "Postfix -s $s: messages not delivered (qrelay / none / native)" "$lost_qrelay" "$lost_none / $lost_native" "-" "0" \
@@ -128,3 +137,4 @@ for s in 20 1; do
 done
 pfx_stop "$PD"
 bl_stop "$QPID"
+bl_stop "$NPID"
