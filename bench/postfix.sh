@@ -5,6 +5,7 @@
 #           test instance (no relay decision at all: the ceiling)
 #   qrelay  qrelay-milter with the big tables (100k rcpthosts, 1M cdb, 10k
 #           rules), the README's Postfix snippet
+#   qrelay-unix  the same daemon on a unix socket (unix:$BW/qrelay.sock)
 #   noop    the no-op milter (bench/noop-milter -d: same stages as
 #           qrelay-milter, DATA answered): what any milter costs here
 #   native  no milter; Postfix does the same job itself:
@@ -28,6 +29,12 @@ qp=$(bl_port $((PFX_PORT + 1)))
 bl_qrelay "$qp" "$T/control" "$T/tcp.smtp.cdb" /dev/null || exit 1
 np=$(bl_port $((qp + 1)))
 bl_noop "$np" -d || exit 1
+# the same daemon on a unix socket; umask 0 so that user postfix may connect
+(umask 0; exec "$QD" -f -p "unix:$BW/qrelay.sock" -d "$T/control" -x "$T/tcp.smtp.cdb" 2>/dev/null) &
+UPID=$!
+echo "$UPID" >> "$BW/pids"
+i=0
+while [ ! -S "$BW/qrelay.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 pfx_setup "$PD" "inet:127.0.0.1:$qp" || exit 1
 
 # the native maps, from the same tables
@@ -48,6 +55,8 @@ pfx_conf() {	# pfx_conf none|qrelay|native
 	none) postconf -c "$PD/etc" -e "smtpd_milters =" "relay_domains =" \
 		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
 	qrelay) postconf -c "$PD/etc" -e "smtpd_milters = inet:127.0.0.1:$qp" "relay_domains =" \
+		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
+	qrelay-unix) postconf -c "$PD/etc" -e "smtpd_milters = unix:$BW/qrelay.sock" "relay_domains =" \
 		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
 	noop) postconf -c "$PD/etc" -e "smtpd_milters = inet:127.0.0.1:$np" "relay_domains =" \
 		"smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination" ;;
@@ -94,18 +103,18 @@ relay_check() {
 	if [ "$n1" -gt "$n0" ]; then echo refused; else echo accepted; fi
 }
 checks=
-for cfg in none qrelay native; do
+for cfg in none qrelay native qrelay-unix; do
 	pfx_conf "$cfg"
 	checks="$checks $cfg:$(relay_check)"
 done
 echo "    relay attempt to x.foreign.test:$checks"
 case $checks in
-*" none:accepted qrelay:refused native:refused"*) bl_note "Postfix configurations checked: a relay attempt is refused by qrelay-milter and by the native restrictions (none is the open ceiling)" ;;
+*" none:accepted qrelay:refused native:refused qrelay-unix:refused"*) bl_note "Postfix configurations checked: a relay attempt is refused by qrelay-milter (inet and unix socket) and by the native restrictions (none is the open ceiling)" ;;
 *) bl_note "Postfix configurations WRONG: relay attempt results:$checks" ;;
 esac
 
 rm -f "$BW"/pf.*.*
-order=${BENCH_PFX_CONFIGS:-none qrelay noop native}
+order=${BENCH_PFX_CONFIGS:-none qrelay noop native qrelay-unix}
 r=1
 while [ $r -le "$rounds_pf" ]; do
 	for cfg in $order; do
@@ -118,16 +127,19 @@ while [ $r -le "$rounds_pf" ]; do
 	r=$((r + 1))
 done
 for s in 20 1; do
-	for cfg in none qrelay noop native; do
+	for cfg in none qrelay noop native qrelay-unix; do
 		[ -f "$BW/pf.$cfg.$s" ] || echo "- 0 0" > "$BW/pf.$cfg.$s"
-		eval "pf_${cfg}=\$(bl_median \$(cut -d' ' -f1 \"\$BW/pf.$cfg.$s\"))"
-		eval "lost_${cfg}=\$(awk '{ l += \$3 - \$2 } END { print l + 0 }' \"\$BW/pf.$cfg.$s\")"
+		v=$(echo "$cfg" | tr -d -)
+		eval "pf_${v}=\$(bl_median \$(cut -d' ' -f1 \"\$BW/pf.$cfg.$s\"))"
+		eval "lost_${v}=\$(awk '{ l += \$3 - \$2 } END { print l + 0 }' \"\$BW/pf.$cfg.$s\")"
 	done
 	want=0.85
 	[ "$s" -eq 1 ] && want=0.70
 	rq=$(bl_ratio "$pf_qrelay" "$pf_none")
 	bl_row "Postfix -s $s: msg/s, qrelay-milter vs no milter (median of $rounds_pf)" "$pf_qrelay" "$pf_none (no milter)" \
 		"$rq" ">= ${want}x" "$(bl_ge "$rq" "$want")"
+	bl_row "Postfix -s $s: msg/s, qrelay-milter on a unix socket vs no milter" "$pf_qrelayunix" "$pf_none (no milter)" \
+		"$(bl_ratio "$pf_qrelayunix" "$pf_none")" "(>= ${want}x)" "$(bl_ge "$(bl_ratio "$pf_qrelayunix" "$pf_none")" "$want")"
 	bl_row "Postfix -s $s: msg/s, vs the no-op milter" "$pf_qrelay" "$pf_noop (no-op milter)" \
 		"$(bl_ratio "$pf_qrelay" "$pf_noop")" "-" "-"
 	bl_row "Postfix -s $s: msg/s, Postfix native restrictions (same job)" "$pf_qrelay" "$pf_native (native)" \
@@ -138,3 +150,4 @@ done
 pfx_stop "$PD"
 bl_stop "$QPID"
 bl_stop "$NPID"
+bl_stop "$UPID"
