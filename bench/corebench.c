@@ -156,5 +156,13 @@ main(int argc, char **argv)
 	       load_ms, rcpt_ns, 1e9 / rcpt_ns, sess_ns + rcpt_ns, wrong, n);
 	tables_free(t);
 	free(ss);
+	for (size_t i = 0; i < n; i++) {
+		free(tr[i].ip);
+		free(tr[i].host);
+		free(tr[i].auth);
+		free(tr[i].from);
+		free(tr[i].rcpt);
+	}
+	free(tr);
 	return wrong ? 1 : 0;
 }

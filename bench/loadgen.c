@@ -591,5 +591,17 @@ main(int argc, char **argv)
 	       n ? lat[n / 2] : 0, n ? lat[(size_t)((double)n * 0.99)] : 0,
 	       n ? lat[n - 1] : 0, count[V_ACCEPT], count[V_REJECT],
 	       count[V_TEMPFAIL], count[V_FAILED], wrong);
+	for (int i = 0; i < conc; i++)
+		free(w[i].s);
+	free(w);
+	free(lat);
+	for (size_t i = 0; i < ntraffic; i++) {
+		free(traffic[i].ip);
+		free(traffic[i].host);
+		free(traffic[i].auth);
+		free(traffic[i].from);
+		free(traffic[i].rcpt);
+	}
+	free(traffic);
 	return count[V_FAILED] || wrong ? 1 : 0;
 }
