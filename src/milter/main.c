@@ -12,6 +12,7 @@
 #include "callbacks.h"
 #include "conf.h"
 #include "log.h"
+#include "pop.h"
 #include "snapshot.h"
 
 #include <errno.h>
@@ -46,6 +47,12 @@ usage(void)
 		"  -f        stay in the foreground, log to stderr too\n"
 		"  -n        check the configuration and files, then exit\n");
 	exit(1);
+}
+
+static void
+pop_logger(int prio, const char *msg)
+{
+	log_msg(prio, "%s", msg);
 }
 
 static int
@@ -239,6 +246,7 @@ main(int argc, char **argv)
 			s.syslog_facility);
 		return 1;
 	}
+	pop_set_logger(pop_logger);
 	if (snapshot_init(build_settings, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "cannot start: %s", err);
 		return 1;
