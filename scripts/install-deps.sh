@@ -8,7 +8,8 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 pkgs="build-essential autoconf automake pkg-config
       libmilter-dev libcdb-dev libconfuse-dev
       tinycdb ucspi-tcp miltertest swaks postfix
-      libsasl2-modules sasl2-bin m4 procps iproute2"
+      libsasl2-modules sasl2-bin m4 procps iproute2
+      libmariadb-dev mariadb-server mariadb-client dovecot-pop3d curl"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -29,7 +29,9 @@ dovecot_stop() {
 	kill -KILL "$dp" 2>/dev/null
 	rm -f "$D/run/master.pid"
 }
-trap 'qd_stop; pfx_stop "$PFX" 2>/dev/null; dovecot_stop' EXIT
+cleanup() { qd_stop; pfx_stop "$PFX" 2>/dev/null; dovecot_stop; }
+trap cleanup EXIT
+end() { cleanup; finish; }	# finish removes $W
 
 # everything below $W must be reachable by the dovecot and postfix users
 chmod 755 "$W"
@@ -90,6 +92,8 @@ service pop3 {
 service postlogin {
   executable = script-login $D/postlogin.sh
   user = \$default_internal_user
+  # no address-space limit: the ASan build of qrelayctl maps terabytes
+  vsz_limit = 0
   unix_listener postlogin {
   }
 }
@@ -112,12 +116,12 @@ if port_listening "$POP_PORT"; then
 	ok "private Dovecot POP3 on 127.0.0.1:$POP_PORT"
 else
 	bad "private Dovecot starts"; cat "$D/start.err" "$D/dovecot.log" 2>/dev/null | sed 's/^/# /'
-	finish; exit 1
+	end; exit 1
 fi
 
-qd_start -c "$W/qrelay.conf" || { bad "daemon starts"; finish; exit 1; }
+qd_start -c "$W/qrelay.conf" || { bad "daemon starts"; end; exit 1; }
 PFX_PORT=$(pop_port 31025)
-pfx_setup "$PFX" "inet:127.0.0.1:$QD_PORT" && pfx_start "$PFX" || { bad "private Postfix starts"; finish; exit 1; }
+pfx_setup "$PFX" "inet:127.0.0.1:$QD_PORT" && pfx_start "$PFX" || { bad "private Postfix starts"; end; exit 1; }
 ok "private Postfix on 127.0.0.1:$PFX_PORT with the milter"
 
 relay() {	# relay FROM_ADDR -> RCPT reply of a relay attempt from that address
@@ -145,7 +149,4 @@ check "POP3 login again" pop_login "$CLIENT" alice wonderland
 sleep 0.3
 expect "a new login opens the window again" "250 2.1.5" "$(relay "$CLIENT")"
 
-pfx_stop "$PFX"
-qd_stop
-dovecot_stop
-finish
+end

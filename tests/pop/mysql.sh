@@ -28,6 +28,8 @@ DB=$W/db
 PFX=$W/postfix
 cleanup() { qd_stop; pfx_stop "$PFX" 2>/dev/null; mdb_stop "$DB"; }
 trap cleanup EXIT
+# finish removes $W (and the server's pid file): stop everything first
+end() { cleanup; finish; }
 
 chmod 755 "$W"
 mkdir -p "$W/control"
@@ -36,7 +38,7 @@ echo example.com > "$W/control/rcpthosts"
 if mdb_setup "$DB" && mdb_start "$DB"; then
 	ok "private MariaDB starts (socket $DB/sock, no TCP)"
 else
-	bad "private MariaDB starts"; finish; exit 1
+	bad "private MariaDB starts"; end; exit 1
 fi
 
 # vpopmail's schema with ip_addr widened from char(18) for IPv6 (the README
@@ -77,7 +79,7 @@ check "qrelayctl list shows fresh and stale rows" sh -c "grep -q '^192.0.2.7 age
 check "qrelayctl check asks the table" grep -q '^accept .*mysql vpopmail relay table ip 192.0.2.7' "$W/chk"
 
 # --- the daemon, vpopmail schema --------------------------------------------
-qd_start -c "$W/vpop.conf" || { bad "daemon starts with the mysql backend"; finish; exit 1; }
+qd_start -c "$W/vpop.conf" || { bad "daemon starts with the mysql backend"; end; exit 1; }
 expect "vpopmail: fresh row relays" accept "$(pop_vec 192.0.2.7 '<s@x.org>' '<a@evil.example>')"
 check "decision line names the table and address" grep -q 'verdict=accept .*reason="relay client: pop-before-smtp mysql vpopmail relay table ip 192.0.2.7 timestamp' "$QD_LOG"
 expect "vpopmail: IPv6 row relays" accept "$(pop_vec 2001:db8::7 '<s@x.org>' '<a@evil.example>')"
@@ -142,7 +144,7 @@ check "daemon stops cleanly" test "${QD_STATUS:-1}" -eq 0
 # --- IndiMail schema: the sender must match the stored address --------------
 check "qrelayctl allow (IndiMail) needs a user" sh -c "! '$CTL' -c '$W/indi.conf' allow 192.0.2.9 2>/dev/null"
 check "qrelayctl allow (IndiMail)" "$CTL" -c "$W/indi.conf" allow 192.0.2.9 Bob@Example.COM
-qd_start -c "$W/indi.conf" || { bad "daemon starts with the IndiMail schema"; finish; exit 1; }
+qd_start -c "$W/indi.conf" || { bad "daemon starts with the IndiMail schema"; end; exit 1; }
 expect "IndiMail: same address and sender relays" accept "$(pop_vec 192.0.2.9 '<bob@example.com>' '<a@evil.example>')"
 check "decision line names the stored email" grep -q 'mysql indimail relay table ip 192.0.2.9 email bob@example.com' "$QD_LOG"
 expect "IndiMail: another sender does not" reject "$(pop_vec 192.0.2.9 '<eve@example.com>' '<a@evil.example>')"
@@ -162,4 +164,4 @@ printf 'pop_before_smtp = mysql\nmysql_table = "relay; drop"\n' > "$W/bad2.conf"
 "$QD_BIN" -n -c "$W/bad2.conf" -d "$W/control" > "$W/bad.out" 2>&1
 check "bad table name refused with file:line" sh -c "[ $? -ne 0 ] && grep -q 'bad2.conf:2: .*mysql_table' '$W/bad.out'"
 
-finish
+end
