@@ -63,6 +63,16 @@ pop_open(struct pop **out, const struct settings *s, char *err,
 	return 0;
 }
 
+const char *
+pop_backend_name(int backend)
+{
+	switch (backend) {
+	case POP_BACKEND_DIR: return "directory";
+	case POP_BACKEND_MYSQL: return "mysql";
+	default: return "none";
+	}
+}
+
 void
 pop_close(struct pop *p)
 {

@@ -33,6 +33,9 @@ int pop_open(struct pop **out, const struct settings *s, char *err,
 	     size_t errlen);
 void pop_close(struct pop *p);
 
+/* "none", "directory" or "mysql". */
+const char *pop_backend_name(int backend);
+
 /* 1 if the backend matches the sender too (IndiMail), so a "no" must be
  * asked again for the next MAIL FROM. */
 int pop_uses_sender(const struct pop *p);

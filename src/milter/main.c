@@ -252,8 +252,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (opt_check) {
-		printf("qrelay-milter: configuration OK (control %s, rules %s)\n",
-		       s.control_dir, s.rules_file[0] ? s.rules_file : "none");
+		printf("qrelay-milter: configuration OK (control %s, rules %s, pop-before-smtp %s)\n",
+		       s.control_dir, s.rules_file[0] ? s.rules_file : "none",
+		       pop_backend_name(s.pop_backend));
 		snapshot_shutdown();
 		return 0;
 	}
@@ -312,8 +313,9 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start threads");
 		return 1;
 	}
-	log_msg(LOG_INFO, "started on %s (control %s, rules %s)", s.socket,
-		s.control_dir, s.rules_file[0] ? s.rules_file : "none");
+	log_msg(LOG_INFO, "started on %s (control %s, rules %s, pop-before-smtp %s)",
+		s.socket, s.control_dir, s.rules_file[0] ? s.rules_file : "none",
+		pop_backend_name(s.pop_backend));
 
 	while (!stop) {
 		if (sigwait(&set, &sig) != 0)

@@ -76,6 +76,11 @@ kill -HUP "$QD_PID"
 sleep 1
 check "reload with a missing pop_dir fails and is logged" grep -q "reload failed, keeping the previous tables: pop_dir $W/nonexistent" "$QD_LOG"
 expect "the previous directory still answers" accept "$(pop_vec 192.0.2.7 '<s@x.org>' '<a@evil.example>')"
+# a good reload that changes the backend settings takes effect
+sed 's/^pop_expiry = .*/pop_expiry = 100000/' "$W/dir.conf.good" > "$W/dir.conf"
+kill -HUP "$QD_PID"
+sleep 1
+expect "reload with a longer pop_expiry: the old file relays" accept "$(pop_vec 192.0.2.8 '<s@x.org>' '<a@evil.example>')"
 mv "$W/dir.conf.good" "$W/dir.conf"
 qd_stop
 check "daemon stops cleanly" test "${QD_STATUS:-1}" -eq 0
