@@ -154,15 +154,13 @@ db_connect(struct popmysql *p, char *err, size_t errlen)
 	return m;
 }
 
-/* Take a free slot (waiting at most the timeouts).  -1 if none. */
+/* Take a free slot, waiting until the deadline at most.  -1 if none. */
 static int
-slot_take(struct popmysql *p, char *err, size_t errlen)
+slot_take(struct popmysql *p, const struct timespec *until, char *err,
+	  size_t errlen)
 {
-	struct timespec until;
 	int i;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += p->s.mysql_connect_timeout + p->s.mysql_read_timeout;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		for (i = 0; i < p->n; i++)
@@ -170,7 +168,7 @@ slot_take(struct popmysql *p, char *err, size_t errlen)
 				break;
 		if (i < p->n)
 			break;
-		if (pthread_cond_timedwait(&p->freed, &p->lock, &until) != 0) {
+		if (pthread_cond_timedwait(&p->freed, &p->lock, until) != 0) {
 			pthread_mutex_unlock(&p->lock);
 			snprintf(err, errlen, "all %d database connections stayed busy",
 				 p->n);
@@ -216,14 +214,22 @@ run(struct popmysql *p, const char *fmt_ip, const char *ip,
     size_t errlen)
 {
 	char q[2048], eip[2 * IP_TEXT_MAX + 1], euser[2 * 256 + 1];
-	struct timespec t0;
+	struct timespec t0, until;
 	int i, tries;
 
 	*res = NULL;
 	if (backing_off(p, err, errlen))
 		return -1;
-	if ((i = slot_take(p, err, errlen)) < 0) {
+	/* waiting for a busy pool counts against the same time budget */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += p->s.mysql_connect_timeout + p->s.mysql_read_timeout;
+	if ((i = slot_take(p, &until, err, errlen)) < 0) {
 		note_failure(p, err);
+		return -1;
+	}
+	/* an outage noted while this lookup waited: do not wait again */
+	if (backing_off(p, err, errlen)) {
+		slot_give(p, i);
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -267,10 +273,11 @@ run(struct popmysql *p, const char *fmt_ip, const char *ip,
 				 mysql_error(m));
 		}
 		/* drop this connection; reopen it once if it was a reused one
-		 * that failed fast (the server closed it) */
+		 * that failed at once (the server closed it, e.g. a restart),
+		 * so the retry stays within the connect + read budget */
 		mysql_close(m);
 		p->slots[i].m = NULL;
-		if (fresh || since_ms(&t0) > 500)
+		if (fresh || since_ms(&t0) > 50)
 			break;
 	}
 	slot_give(p, i);

@@ -123,6 +123,27 @@ kill -CONT "$(cat "$DB/mpid")"
 sleep 1.2
 expect "resumed database: relays again" accept "$(pop_vec 192.0.2.7 '<s@x.org>' '<a@evil.example>')"
 
+# six sessions at once against a hung server and a pool of two: the ones
+# waiting for a connection are bounded by the same budget
+kill -STOP "$(cat "$DB/mpid")"
+n0=$(grep -c 'verdict=tempfail' "$QD_LOG")
+t0=$(date +%s%N)
+pids=
+for n in 1 2 3 4 5 6; do
+	printf 'control unused\naccept 250 | 192.0.2.7 | - | - | <s@x.org> | <a@evil.example> |\n' > "$W/par$n.vec"
+	miltertest -D vecfile="$W/par$n.vec" -D port="$QD_PORT" -s tests/milter/vectors.lua >/dev/null 2>&1 &
+	pids="$pids $!"
+done
+for pid in $pids; do wait "$pid"; done
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+n1=$(grep -c 'verdict=tempfail' "$QD_LOG")
+expect "hung database, 6 parallel sessions: all tempfail" 6 "$((n1 - n0))"
+check "hung database, 6 parallel sessions: all answered in ${ms} ms" test "$ms" -lt 3500
+kill -CONT "$(cat "$DB/mpid")"
+sleep 1.2
+expect "resumed again: relays" accept "$(pop_vec 192.0.2.7 '<s@x.org>' '<a@evil.example>')"
+
 # --- through a real Postfix ---------------------------------------------------
 PFX_PORT=$(pop_port 31025)
 if pfx_setup "$PFX" "inet:127.0.0.1:$QD_PORT" && pfx_start "$PFX"; then
