@@ -202,8 +202,26 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage();
-	if (strcmp(argv[i], "check") == 0 && i == 1)
-		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[i], "check") == 0) {
+		char **args;
+		int n = 0, rc;
+
+		if (i == 1)
+			return cmd_check(argc - 1, argv + 1);
+		/* "qrelayctl -c FILE check ...": hand -c on to check */
+		if ((args = calloc((size_t)argc + 1, sizeof(*args))) == NULL) {
+			fprintf(stderr, "qrelayctl: out of memory\n");
+			return EXIT_USAGE;
+		}
+		args[n++] = argv[i];
+		args[n++] = argv[1];
+		args[n++] = argv[2];
+		for (int k = i + 1; k < argc; k++)
+			args[n++] = argv[k];
+		rc = cmd_check(n, args);
+		free(args);
+		return rc;
+	}
 	if (strcmp(argv[i], "allow") == 0 || strcmp(argv[i], "expire") == 0 ||
 	    strcmp(argv[i], "list") == 0)
 		return cmd_pop(config, argc - i, argv + i);
