@@ -3,9 +3,10 @@
 # Source this file (POSIX sh), then:
 #
 #   mdb_setup DIR    create DIR/data with mariadb-install-db (no test db)
-#   mdb_start DIR    start mariadbd on the unix socket DIR/sock only
-#                    (--skip-networking: nothing listens on TCP); waits
-#                    until it answers
+#   mdb_start DIR    start mariadbd on the unix socket DIR/sock, and on
+#                    127.0.0.1:$MDB_PORT if MDB_PORT is set (otherwise
+#                    --skip-networking: no TCP at all); waits until it
+#                    answers
 #   mdb_stop DIR     shut it down (SIGTERM, then SIGKILL) and wait
 #   mdb_sql DIR      run SQL from stdin as the server's root user
 #
@@ -26,8 +27,14 @@ mdb_setup() {
 
 mdb_start() {
 	rm -f "$1/sock"
+	if [ -n "${MDB_PORT:-}" ]; then
+		_mdb_net="--bind-address=127.0.0.1 --port=$MDB_PORT"
+	else
+		_mdb_net=--skip-networking
+	fi
+	# shellcheck disable=SC2086
 	/usr/sbin/mariadbd --no-defaults --datadir="$1/data" \
-		--socket="$1/sock" --pid-file="$1/pid" --skip-networking \
+		--socket="$1/sock" --pid-file="$1/pid" $_mdb_net \
 		--user=root --log-error="$1/err.log" --skip-log-bin \
 		--innodb-buffer-pool-size=16M --max-connections=50 \
 		>/dev/null 2>&1 &

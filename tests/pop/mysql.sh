@@ -6,7 +6,9 @@
 # qrelayctl allow / list / expire, connection reuse, the database stopped
 # mid-test (451 4.3.0 for foreign recipients, hosted ones still accepted,
 # logged once) and started again (recovers without a restart), and a hung
-# server (SIGSTOP: answers bounded by the timeouts).
+# server (SIGSTOP: answers bounded by the timeouts).  A second daemon on
+# another port, as a second MX host, reads the same table over TCP
+# (127.0.0.1 only).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/pop/lib.sh
@@ -26,7 +28,13 @@ fi
 W=$QD_WORK
 DB=$W/db
 PFX=$W/postfix
-cleanup() { qd_stop; pfx_stop "$PFX" 2>/dev/null; mdb_stop "$DB"; }
+MX2_PID=
+cleanup() {
+	qd_stop
+	[ -z "$MX2_PID" ] || kill -TERM "$MX2_PID" 2>/dev/null
+	pfx_stop "$PFX" 2>/dev/null
+	mdb_stop "$DB"
+}
 trap cleanup EXIT
 # finish removes $W (and the server's pid file): stop everything first
 end() { cleanup; finish; }
@@ -35,8 +43,9 @@ chmod 755 "$W"
 mkdir -p "$W/control"
 echo example.com > "$W/control/rcpthosts"
 
+MDB_PORT=$(pop_port 31306)
 if mdb_setup "$DB" && mdb_start "$DB"; then
-	ok "private MariaDB starts (socket $DB/sock, no TCP)"
+	ok "private MariaDB starts (socket $DB/sock, TCP 127.0.0.1:$MDB_PORT)"
 else
 	bad "private MariaDB starts"; end; exit 1
 fi
@@ -54,6 +63,8 @@ CREATE TABLE indimail.relay (email char(96) NOT NULL,
 CREATE USER 'qrelay'@'localhost' IDENTIFIED BY 's3cret';
 GRANT SELECT, INSERT, DELETE ON vpopmail.relay TO 'qrelay'@'localhost';
 GRANT SELECT, INSERT, DELETE ON indimail.relay TO 'qrelay'@'localhost';
+CREATE USER 'mx2'@'127.0.0.1' IDENTIFIED BY 'other';
+GRANT SELECT ON vpopmail.relay TO 'mx2'@'127.0.0.1';
 SQL
 
 {
@@ -67,6 +78,10 @@ SQL
 	echo "mysql_pool = 2"
 } > "$W/vpop.conf"
 sed 's/^mysql_schema = vpopmail/mysql_schema = indimail/' "$W/vpop.conf" > "$W/indi.conf"
+# a second MX host: same table over TCP, a read-only account
+sed -e "s|^mysql_socket = .*|mysql_host = \"127.0.0.1\"\nmysql_port = $MDB_PORT|" \
+	-e 's/^mysql_user = .*/mysql_user = mx2/' -e 's/^mysql_password = .*/mysql_password = "other"/' \
+	"$W/vpop.conf" > "$W/mx2.conf"
 
 # --- qrelayctl against the table -------------------------------------------
 check "qrelayctl allow (vpopmail)" "$CTL" -c "$W/vpop.conf" allow 192.0.2.7
@@ -88,6 +103,18 @@ expect "vpopmail: unknown address does not" reject "$(pop_vec 192.0.2.99 '<s@x.o
 check "refusal says no pop-before-smtp login" sh -c "grep 'rcpt=<a@evil.example> verdict=reject' '$QD_LOG' | tail -n 1 | grep -q 'no pop-before-smtp login'"
 expect "hosted recipient from an unknown address" accept "$(pop_vec 192.0.2.99 '<s@x.org>' '<a@example.com>')"
 check "qrelayctl expire removes the stale row" sh -c "'$CTL' -c '$W/vpop.conf' expire | grep -q 'removed 1 stale' && ! '$CTL' -c '$W/vpop.conf' list | grep -q 192.0.2.8"
+
+# a second MX host (its own daemon, TCP, read-only account) shares the login
+MX2_PORT=$(pop_port $((QD_PORT + 1)))
+"$QD_BIN" -f -p "inet:$MX2_PORT@127.0.0.1" -c "$W/mx2.conf" 2>"$W/mx2.log" &
+MX2_PID=$!
+i=0
+while ! port_listening "$MX2_PORT" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf 'control unused\naccept 250 | 192.0.2.7 | - | - | <s@x.org> | <a@evil.example> |\n' > "$W/mx2.vec"
+miltertest -D vecfile="$W/mx2.vec" -D port="$MX2_PORT" -s tests/milter/vectors.lua >/dev/null 2>&1
+check "second MX host over TCP: the same login relays" grep -q 'verdict=accept .*mysql vpopmail relay table ip 192.0.2.7' "$W/mx2.log"
+check "second MX host: qrelayctl allow fails without INSERT (exit 111)" sh -c "'$CTL' -c '$W/mx2.conf' allow 192.0.2.50 2>/dev/null; [ \$? -eq 111 ]"
+kill -TERM "$MX2_PID"; wait "$MX2_PID"; MX2_PID=
 
 # connection reuse: 12 sessions must not open 12 connections
 c0=$(echo "SHOW GLOBAL STATUS LIKE 'Connections'" | mdb_sql "$DB" | cut -f2)
