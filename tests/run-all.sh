@@ -62,6 +62,9 @@ fi
 if [ -f tests/mta/postfix-test.sh ]; then
 	run postfix sh tests/mta/postfix-test.sh
 fi
+if [ -f tests/mta/integration.sh ]; then
+	run "postfix+sendmail integration" sh tests/mta/integration.sh
+fi
 rm -rf "$work"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

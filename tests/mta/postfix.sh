@@ -91,6 +91,7 @@ pfx_setup() {
 	echo "$PFX_PORT" >"$_pfx_dir/port"
 	_pfx_extra=
 	_pfx_master_extra=
+	_pfx_mydest=
 	_pfx_transport="default_transport = discard:test
 relay_transport = discard:test
 local_transport = discard:test
@@ -103,6 +104,9 @@ virtual_transport = discard:test"
 		done >"$_pfx_dir/etc/hosted.regexp" || return 1
 		mkdir -p "$_pfx_dir/mail" || return 1
 		chown nobody:nogroup "$_pfx_dir/mail" || return 1
+		# as on a real server: the own name and localhost are local,
+		# which is what the percent hack and bang paths aim at
+		_pfx_mydest='$myhostname, localhost'
 		_pfx_transport="default_transport = smtp
 relay_transport = smtp
 local_transport = discard:test
@@ -145,7 +149,7 @@ myorigin = \$myhostname
 inet_interfaces = loopback-only
 inet_protocols = all
 mynetworks = 127.0.0.0/8 [::1]/128
-mydestination =
+mydestination = $_pfx_mydest
 relay_domains =
 local_recipient_maps =
 alias_maps =

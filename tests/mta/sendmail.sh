@@ -38,7 +38,7 @@ _sm_listening() {
 
 _sm_pid() {
 	[ -r "$1/run/sendmail.pid" ] || return 1
-	_sm_p=$(head -n 1 "$1/run/sendmail.pid" | tr -dc '0-9')
+	_sm_p=$(head -n 1 "$1/run/sendmail.pid" 2>/dev/null | tr -dc "0-9")
 	[ -n "$_sm_p" ] && [ -r "/proc/$_sm_p/stat" ] || return 1
 	case $(sed 's/.*) //' "/proc/$_sm_p/stat" | cut -c1) in
 	'' | Z | X) return 1 ;;
