@@ -62,6 +62,9 @@ fi
 if [ -f tests/mta/postfix-test.sh ]; then
 	run postfix sh tests/mta/postfix-test.sh
 fi
+if [ -f tests/mta/integration.sh ]; then
+	run "postfix+sendmail integration" sh tests/mta/integration.sh
+fi
 # SMTP-after-POP: relay-ctrl directory, MySQL relay table (private MariaDB),
 # Dovecot post-login hook end to end
 run pop-directory sh tests/pop/dir.sh
