@@ -9,7 +9,8 @@ pkgs="build-essential autoconf automake pkg-config
       libmilter-dev libcdb-dev libconfuse-dev
       tinycdb ucspi-tcp miltertest swaks postfix
       libsasl2-modules sasl2-bin m4 procps iproute2
-      libwrap0 liblockfile1 libdb5.3 libnsl2 libldap-2.5-0 libsasl2-2 libssl3"
+      libwrap0 liblockfile1 libdb5.3 libnsl2 libldap-2.5-0 libsasl2-2 libssl3
+      libmariadb-dev mariadb-server mariadb-client dovecot-pop3d curl"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
