@@ -75,6 +75,124 @@ validate_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* "pop_before_smtp": which SMTP-after-POP backend. */
+static int
+pop_backend_value(const char *v)
+{
+	if (v == NULL)
+		return -1;
+	if (strcmp(v, "none") == 0 || strcmp(v, "no") == 0)
+		return POP_BACKEND_NONE;
+	if (strcmp(v, "directory") == 0 || strcmp(v, "relay-ctrl") == 0)
+		return POP_BACKEND_DIR;
+	if (strcmp(v, "mysql") == 0 || strcmp(v, "mariadb") == 0)
+		return POP_BACKEND_MYSQL;
+	return -1;
+}
+
+static int
+validate_pop_backend(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (pop_backend_value(v) < 0) {
+		cfg_error(cfg, "%s: \"%s\" is not one of none, directory, mysql",
+			  opt->name, v ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+schema_value(const char *v)
+{
+	if (v && strcmp(v, "vpopmail") == 0)
+		return POP_SCHEMA_VPOPMAIL;
+	if (v && strcmp(v, "indimail") == 0)
+		return POP_SCHEMA_INDIMAIL;
+	return -1;
+}
+
+static int
+validate_schema(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (schema_value(v) < 0) {
+		cfg_error(cfg, "%s: \"%s\" is not vpopmail or indimail",
+			  opt->name, v ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Table and column names go into SQL backquoted: letters, digits, '_'. */
+static int
+validate_ident(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+	size_t n = v ? strlen(v) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_')) {
+			n = 0;
+			break;
+		}
+	}
+	if (n == 0 || n > 63) {
+		cfg_error(cfg, "%s: \"%s\" is not a table or column name (letters, digits, '_', at most 63)",
+			  opt->name, v ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
+{
+	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
+
+	if (v < lo || v > hi) {
+		cfg_error(cfg, "%s: %ld is out of range (%ld..%ld)", opt->name,
+			  v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_expiry(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 1, 31L * 86400);
+}
+
+static int
+validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 1, 30);
+}
+
+static int
+validate_pool(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 1, 64);
+}
+
+static int
+validate_port(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 0, 65535);
+}
+
+static int
+validate_retry(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 0, 60000);
+}
+
 static void
 copy_str(cfg_t *cfg, const char *key, char *dst, size_t len)
 {
@@ -111,6 +229,24 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 		CFG_INT("milter_timeout", 30, CFGF_NODEFAULT),
 		CFG_STR("syslog_facility", NULL, CFGF_NODEFAULT),
 		CFG_STR("syslog_ident", NULL, CFGF_NODEFAULT),
+		CFG_STR("pop_before_smtp", NULL, CFGF_NODEFAULT),
+		CFG_STR("pop_dir", NULL, CFGF_NODEFAULT),
+		CFG_INT("pop_expiry", 900, CFGF_NODEFAULT),
+		CFG_STR("mysql_host", NULL, CFGF_NODEFAULT),
+		CFG_INT("mysql_port", 0, CFGF_NODEFAULT),
+		CFG_STR("mysql_socket", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_user", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_password", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_database", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_schema", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_table", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_ip_column", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_email_column", NULL, CFGF_NODEFAULT),
+		CFG_STR("mysql_time_column", NULL, CFGF_NODEFAULT),
+		CFG_INT("mysql_connect_timeout", 1, CFGF_NODEFAULT),
+		CFG_INT("mysql_read_timeout", 1, CFGF_NODEFAULT),
+		CFG_INT("mysql_pool", 4, CFGF_NODEFAULT),
+		CFG_INT("mysql_retry_interval_ms", 1000, CFGF_NODEFAULT),
 #define X(k) CFG_STR(#k, NULL, CFGF_NODEFAULT),
 		REPLY_KEYS(X)
 #undef X
@@ -132,6 +268,18 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "socket_mode", validate_mode);
 	cfg_set_validate_func(cfg, "reload_interval", validate_nonneg);
 	cfg_set_validate_func(cfg, "milter_timeout", validate_nonneg);
+	cfg_set_validate_func(cfg, "pop_before_smtp", validate_pop_backend);
+	cfg_set_validate_func(cfg, "pop_expiry", validate_expiry);
+	cfg_set_validate_func(cfg, "mysql_port", validate_port);
+	cfg_set_validate_func(cfg, "mysql_schema", validate_schema);
+	cfg_set_validate_func(cfg, "mysql_table", validate_ident);
+	cfg_set_validate_func(cfg, "mysql_ip_column", validate_ident);
+	cfg_set_validate_func(cfg, "mysql_email_column", validate_ident);
+	cfg_set_validate_func(cfg, "mysql_time_column", validate_ident);
+	cfg_set_validate_func(cfg, "mysql_connect_timeout", validate_timeout);
+	cfg_set_validate_func(cfg, "mysql_read_timeout", validate_timeout);
+	cfg_set_validate_func(cfg, "mysql_pool", validate_pool);
+	cfg_set_validate_func(cfg, "mysql_retry_interval_ms", validate_retry);
 
 	rc = cfg_parse(cfg, path);
 	if (rc == CFG_FILE_ERROR) {
@@ -160,6 +308,16 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 			S("socket_group", socket_group),
 			S("syslog_facility", syslog_facility),
 			S("syslog_ident", syslog_ident),
+			S("pop_dir", pop_dir),
+			S("mysql_host", mysql_host),
+			S("mysql_socket", mysql_socket),
+			S("mysql_user", mysql_user),
+			S("mysql_password", mysql_password),
+			S("mysql_database", mysql_database),
+			S("mysql_table", mysql_table),
+			S("mysql_ip_column", mysql_ip_column),
+			S("mysql_email_column", mysql_email_column),
+			S("mysql_time_column", mysql_time_column),
 #undef S
 		};
 
@@ -185,6 +343,28 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 			(int)cfg_getint(cfg, "reload_interval") * 1000;
 	if (cfg_size(cfg, "milter_timeout"))
 		s->milter_timeout = (int)cfg_getint(cfg, "milter_timeout");
+	if (cfg_size(cfg, "pop_before_smtp"))
+		s->pop_backend =
+			pop_backend_value(cfg_getstr(cfg, "pop_before_smtp"));
+	if (cfg_size(cfg, "mysql_schema"))
+		s->mysql_schema = schema_value(cfg_getstr(cfg, "mysql_schema"));
+	{
+		const struct {
+			const char *key;
+			int *dst;
+		} ints[] = {
+			{ "pop_expiry", &s->pop_expiry },
+			{ "mysql_port", &s->mysql_port },
+			{ "mysql_connect_timeout", &s->mysql_connect_timeout },
+			{ "mysql_read_timeout", &s->mysql_read_timeout },
+			{ "mysql_pool", &s->mysql_pool },
+			{ "mysql_retry_interval_ms", &s->mysql_retry_ms },
+		};
+
+		for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+			if (cfg_size(cfg, ints[i].key))
+				*ints[i].dst = (int)cfg_getint(cfg, ints[i].key);
+	}
 	/* validated while parsing; checked again so no error path can leave
 	 * a half-filled reply behind */
 #define X(k) \

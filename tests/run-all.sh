@@ -63,6 +63,14 @@ fi
 if [ -f tests/mta/postfix-test.sh ]; then
 	run postfix sh tests/mta/postfix-test.sh
 fi
+if [ -f tests/mta/integration.sh ]; then
+	run "postfix+sendmail integration" sh tests/mta/integration.sh
+fi
+# SMTP-after-POP: relay-ctrl directory, MySQL relay table (private MariaDB),
+# Dovecot post-login hook end to end
+run pop-directory sh tests/pop/dir.sh
+run pop-mysql sh tests/pop/mysql.sh
+run pop-dovecot sh tests/pop/dovecot.sh
 rm -rf "$work"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -112,6 +112,13 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 		    ss->relay ? ss->relay_why : ss->rule_desc);
 }
 
+void
+policy_set_pop(struct session *ss, struct pop *pop)
+{
+	ss->pop = pop;
+	ss->pop_said_no = 0;
+}
+
 /* A MAIL-stage refusal: answered at RCPT, for every recipient. */
 static void
 refuse_transaction(struct session *ss, enum verdict_action a,
@@ -142,6 +149,9 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 		return;
 	}
 	addr_lower(a.addr);
+	snprintf(ss->sender, sizeof(ss->sender), "%s", a.addr);
+	if (pop_uses_sender(ss->pop))
+		ss->pop_said_no = 0;	/* IndiMail: a new sender, ask again */
 	if ((line = strset_find(t->badmailfrom.set, a.addr, a.len))) {
 		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line, a.addr);
 		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_badmailfrom,
@@ -220,14 +230,42 @@ rcpthosts_match(const struct tables *t, const char *domain, char *why,
 	}
 }
 
+/* SMTP-after-POP, asked when a recipient would otherwise be refused.
+ * 1: the client may relay (session-wide, like RELAYCLIENT); 0: no;
+ * -1: the backend failed (v is a tempfail). */
+static int
+pop_relay(struct session *ss, struct verdict *v)
+{
+	char why[sizeof(ss->relay_why)];
+	int rc;
+
+	if (ss->pop == NULL || ss->pop_said_no || ss->ip.family == 0)
+		return 0;
+	why[0] = '\0';
+	rc = pop_lookup(ss->pop, ss->ip.text, ss->sender, why, sizeof(why));
+	if (rc == POP_ERROR) {
+		verdict_tempfail(v, "pop-before-smtp lookup failed: %s", why);
+		return -1;
+	}
+	if (rc == POP_NO) {
+		ss->pop_said_no = 1;
+		return 0;
+	}
+	ss->relay = 1;
+	snprintf(ss->relay_why, sizeof(ss->relay_why), "%s", why);
+	return 1;
+}
+
+static void rcpt_unprivileged(const struct tables *t,
+			      const struct session *ss,
+			      const struct env_addr *a,
+			      const char *rcpt, struct verdict *v);
+
 void
-policy_rcpt(const struct tables *t, const struct session *ss,
-	    const char *rcpt, struct verdict *v)
+policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
+	    struct verdict *v)
 {
 	struct env_addr a;
-	char domain[ADDR_MAX + 1], why[ADDR_MAX + 128];
-	uint32_t lit;
-	int rc, via_localiphost = 0;
 
 	if (ss->conn_refused) {
 		*v = ss->conn_verdict;
@@ -256,11 +294,38 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 			    "relay client: SMTP AUTH user \"%s\"", ss->auth);
 		return;
 	}
+	rcpt_unprivileged(t, ss, &a, rcpt, v);
+	if (v->action == VERDICT_ACCEPT)
+		return;
+	switch (pop_relay(ss, v)) {
+	case 1:
+		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
+			    "relay client: %s", ss->relay_why);
+		break;
+	case 0:
+		if (ss->pop && ss->pop_said_no && v->action == VERDICT_REJECT &&
+		    strlen(v->reason) + 40 < sizeof(v->reason))
+			strcat(v->reason, "; no pop-before-smtp login");
+		break;
+	default:	/* v is the tempfail */
+		break;
+	}
+}
+
+/* Rows 4 to 7: the answer for a client that may not relay. */
+static void
+rcpt_unprivileged(const struct tables *t, const struct session *ss,
+		  const struct env_addr *a, const char *rcpt, struct verdict *v)
+{
+	char domain[ADDR_MAX + 1], why[ADDR_MAX + 128];
+	uint32_t lit;
+	int rc, via_localiphost = 0;
+
 	if (t->s.reject_sender_routing &&
-	    (addr_has_routing(&a) || a.route_unterminated)) {
+	    (addr_has_routing(a) || a->route_unterminated)) {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_routing,
 			    "sender-specified routing in \"%s\" (the MTA would relay it; reject_sender_routing)",
-			    a.route_unterminated ? rcpt : a.addr);
+			    a->route_unterminated ? rcpt : a->addr);
 		return;
 	}
 	if (!t->rcpthosts.present) {
@@ -268,13 +333,13 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 			    "rcpthosts missing and allow_missing_rcpthosts set: any domain");
 		return;
 	}
-	if (a.domain == NULL) {
+	if (a->domain == NULL) {
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
 			    "recipient has no domain (qmail accepts it)");
 		return;
 	}
-	/* a.domain is the NUL-terminated tail of a.addr (same size as domain) */
-	memcpy(domain, a.domain, a.len - (size_t)(a.domain - a.addr) + 1);
+	/* a->domain is the NUL-terminated tail of a->addr (same size as domain) */
+	memcpy(domain, a->domain, a->len - (size_t)(a->domain - a->addr) + 1);
 	if (addr_ipv4_literal(domain, &lit) && t->localiphost[0]) {
 		for (int i = 0; i < t->n_local_v4; i++) {
 			if (t->local_v4[i] == lit) {
@@ -288,7 +353,7 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 	addr_lower(domain);
 	if (domain[0] == '\0') {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
-			    "empty domain in \"%s\"", a.addr);
+			    "empty domain in \"%s\"", a->addr);
 		return;
 	}
 	rc = rcpthosts_match(t, domain, why, sizeof(why));
@@ -300,7 +365,7 @@ policy_rcpt(const struct tables *t, const struct session *ss,
 	if (rc > 0) {
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s%s%s", why,
 			    via_localiphost ? " via localiphost for " : "",
-			    via_localiphost ? a.domain : "");
+			    via_localiphost ? a->domain : "");
 		return;
 	}
 	verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,

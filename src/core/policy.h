@@ -15,11 +15,21 @@
  *   5. no '@' in the recipient                -> accept (qmail)
  *   6. domain or a .suffix in rcpthosts or morercpthosts.cdb -> accept
  *   7. otherwise                              -> 553 5.7.1 rcpthosts
+ *
+ * SMTP-after-POP (pop.h) is asked only when rows 4 to 7 would refuse a
+ * recipient (a hosted recipient never needs it): a recent POP/IMAP login
+ * from the client address makes the client a relay client for the rest of
+ * the session, as relay-ctrl-check / vpopmail / IndiMail set RELAYCLIENT;
+ * a backend error answers 451 4.3.0 for that recipient (never accept).
+ * IndiMail's table also matches the sender, so a "no" is asked again at
+ * the next MAIL FROM.  This is the only part of a decision that may do I/O.
  */
 #ifndef QR_POLICY_H
 #define QR_POLICY_H
 
+#include "addr.h"
 #include "ip.h"
+#include "pop.h"
 #include "tables.h"
 #include "tcprules.h"
 #include "verdict.h"
@@ -42,6 +52,12 @@ struct session {
 	struct verdict mail_verdict;
 
 	char auth[256];			/* {auth_authen} of this MAIL, "" if none */
+
+	/* SMTP-after-POP: the backend (not owned), and whether it said "no"
+	 * already for this session (or this MAIL, if it matches senders) */
+	struct pop *pop;
+	int pop_said_no;
+	char sender[ADDR_MAX + 1];	/* this MAIL's sender, lower-case */
 };
 
 /* ip may be NULL or unparseable (then unknown: only rules that do not
@@ -49,11 +65,15 @@ struct session {
 void policy_connect(const struct tables *t, struct session *ss,
 		    const char *ip, const char *hostname, struct verdict *v);
 
+/* Use this SMTP-after-POP backend (NULL: none) for the session; call
+ * after policy_connect(). */
+void policy_set_pop(struct session *ss, struct pop *pop);
+
 /* sender as given by the MTA ("<a@b>"); auth may be NULL. */
 void policy_mail(const struct tables *t, struct session *ss,
 		 const char *sender, const char *auth, struct verdict *v);
 
-void policy_rcpt(const struct tables *t, const struct session *ss,
+void policy_rcpt(const struct tables *t, struct session *ss,
 		 const char *rcpt, struct verdict *v);
 
 #endif

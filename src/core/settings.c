@@ -32,6 +32,14 @@ settings_defaults(struct settings *s)
 		  "sorry, your connection is not allowed here");
 	set_reply(&s->reply_syntax, "555", "5.5.4", "syntax error");
 	set_reply(&s->reply_ok, "250", "2.1.5", "ok");
+	snprintf(s->pop_dir, sizeof(s->pop_dir), "/var/spool/relay-ctrl/allow");
+	s->pop_expiry = -1;
+	snprintf(s->mysql_user, sizeof(s->mysql_user), "qrelay");
+	snprintf(s->mysql_table, sizeof(s->mysql_table), "relay");
+	s->mysql_connect_timeout = 1;
+	s->mysql_read_timeout = 1;
+	s->mysql_pool = 4;
+	s->mysql_retry_ms = 1000;
 	snprintf(s->socket, sizeof(s->socket), "inet:8893@127.0.0.1");
 	s->socket_mode = -1;
 	s->reload_interval_ms = 1000;

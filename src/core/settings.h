@@ -10,6 +10,9 @@
 
 #define SETTINGS_PATH_MAX 1024
 
+enum { POP_BACKEND_NONE = 0, POP_BACKEND_DIR, POP_BACKEND_MYSQL };
+enum { POP_SCHEMA_VPOPMAIL = 0, POP_SCHEMA_INDIMAIL };
+
 struct settings {
 	/* what to read */
 	char control_dir[SETTINGS_PATH_MAX];	/* qmail control directory */
@@ -22,6 +25,26 @@ struct settings {
 	/* policy */
 	int reject_sender_routing;	/* '@', '%', '!' in local part: 553 */
 	int auth_allows_relay;		/* non-empty {auth_authen} relays */
+
+	/* SMTP-after-POP (pop.h): which backend, and its settings */
+	int pop_backend;		/* POP_BACKEND_* */
+	char pop_dir[SETTINGS_PATH_MAX];	/* relay-ctrl allow directory */
+	int pop_expiry;			/* seconds; -1 = the backend's default */
+	char mysql_host[256];		/* "" = localhost via mysql_socket */
+	int mysql_port;			/* 0 = default */
+	char mysql_socket[SETTINGS_PATH_MAX];
+	char mysql_user[128];
+	char mysql_password[256];
+	char mysql_database[128];
+	int mysql_schema;		/* POP_SCHEMA_* */
+	char mysql_table[64];
+	char mysql_ip_column[64];
+	char mysql_email_column[64];
+	char mysql_time_column[64];
+	int mysql_connect_timeout;	/* seconds */
+	int mysql_read_timeout;		/* seconds (read and write) */
+	int mysql_pool;			/* connections kept open */
+	int mysql_retry_ms;		/* after a failure, fail fast this long */
 
 	/* replies */
 	struct reply reply_relay;	/* 553 5.7.1 ... rcpthosts */

@@ -170,6 +170,7 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 			  sizeof(ip));
 	policy_connect(snapshot_tables(c->snap), &c->ss, ip[0] ? ip : NULL,
 		       hostname, &v);
+	policy_set_pop(&c->ss, snapshot_pop(c->snap));
 	if (v.action != VERDICT_ACCEPT)
 		log_decision("connect", c, NULL, &v);
 	return answer(ctx, &v);

@@ -12,6 +12,7 @@
 #include "callbacks.h"
 #include "conf.h"
 #include "log.h"
+#include "pop.h"
 #include "snapshot.h"
 
 #include <errno.h>
@@ -46,6 +47,12 @@ usage(void)
 		"  -f        stay in the foreground, log to stderr too\n"
 		"  -n        check the configuration and files, then exit\n");
 	exit(1);
+}
+
+static void
+pop_logger(int prio, const char *msg)
+{
+	log_msg(prio, "%s", msg);
 }
 
 static int
@@ -239,13 +246,15 @@ main(int argc, char **argv)
 			s.syslog_facility);
 		return 1;
 	}
+	pop_set_logger(pop_logger);
 	if (snapshot_init(build_settings, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "cannot start: %s", err);
 		return 1;
 	}
 	if (opt_check) {
-		printf("qrelay-milter: configuration OK (control %s, rules %s)\n",
-		       s.control_dir, s.rules_file[0] ? s.rules_file : "none");
+		printf("qrelay-milter: configuration OK (control %s, rules %s, pop-before-smtp %s)\n",
+		       s.control_dir, s.rules_file[0] ? s.rules_file : "none",
+		       pop_backend_name(s.pop_backend));
 		snapshot_shutdown();
 		return 0;
 	}
@@ -304,8 +313,9 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start threads");
 		return 1;
 	}
-	log_msg(LOG_INFO, "started on %s (control %s, rules %s)", s.socket,
-		s.control_dir, s.rules_file[0] ? s.rules_file : "none");
+	log_msg(LOG_INFO, "started on %s (control %s, rules %s, pop-before-smtp %s)",
+		s.socket, s.control_dir, s.rules_file[0] ? s.rules_file : "none",
+		pop_backend_name(s.pop_backend));
 
 	while (!stop) {
 		if (sigwait(&set, &sig) != 0)

@@ -13,8 +13,16 @@
 #include <string.h>
 #include <time.h>
 
+/* The SMTP-after-POP backend holds open connections, so a reload that
+ * keeps its settings keeps the backend: snapshots share it by reference. */
+struct popref {
+	struct pop *p;
+	unsigned refs;		/* snapshots using it */
+};
+
 struct snap {
 	struct tables *t;
+	struct popref *pop;	/* NULL: no backend configured */
 	unsigned refs;		/* sessions + 1 while current */
 };
 
@@ -34,6 +42,55 @@ warn_log(void *arg, const char *msg)
 	log_msg(LOG_WARNING, "warning: %s", msg);
 }
 
+static void
+popref_drop(struct popref *pr)
+{
+	unsigned left;
+
+	if (pr == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	left = --pr->refs;
+	pthread_mutex_unlock(&lock);
+	if (left == 0) {
+		pop_close(pr->p);
+		free(pr);
+	}
+}
+
+/* The backend for new settings: the current one if its settings are the
+ * same, else a new one.  0, or -1 with err. */
+static int
+popref_for(const struct settings *s, struct popref **out, char *err,
+	   size_t errlen)
+{
+	struct popref *pr;
+
+	*out = NULL;
+	if (s->pop_backend == POP_BACKEND_NONE)
+		return 0;
+	pthread_mutex_lock(&lock);
+	if (current && current->pop &&
+	    pop_settings_equal(&current->t->s, s)) {
+		current->pop->refs++;
+		*out = current->pop;
+		pthread_mutex_unlock(&lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&lock);
+	if ((pr = calloc(1, sizeof(*pr))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (pop_open(&pr->p, s, err, errlen) != 0) {
+		free(pr);
+		return -1;
+	}
+	pr->refs = 1;
+	*out = pr;
+	return 0;
+}
+
 static struct snap *
 build(char *err, size_t errlen)
 {
@@ -46,6 +103,11 @@ build(char *err, size_t errlen)
 	}
 	if (builder(&s, err, errlen) != 0 ||
 	    tables_load(&sn->t, &s, warn_log, NULL, err, errlen) != 0) {
+		free(sn);
+		return NULL;
+	}
+	if (popref_for(&s, &sn->pop, err, errlen) != 0) {
+		tables_free(sn->t);
 		free(sn);
 		return NULL;
 	}
@@ -80,6 +142,12 @@ snapshot_tables(const struct snap *sn)
 	return sn->t;
 }
 
+struct pop *
+snapshot_pop(const struct snap *sn)
+{
+	return sn->pop ? sn->pop->p : NULL;
+}
+
 void
 snapshot_release(struct snap *sn)
 {
@@ -91,6 +159,7 @@ snapshot_release(struct snap *sn)
 	left = --sn->refs;
 	pthread_mutex_unlock(&lock);
 	if (left == 0) {	/* no longer current, no session holds it */
+		popref_drop(sn->pop);
 		tables_free(sn->t);
 		free(sn);
 	}

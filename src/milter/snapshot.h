@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "pop.h"
 #include "settings.h"
 #include "tables.h"
 
@@ -25,6 +26,8 @@ int snapshot_init(settings_builder build, char *err, size_t errlen);
 
 struct snap *snapshot_acquire(void);
 const struct tables *snapshot_tables(const struct snap *sn);
+/* The SMTP-after-POP backend of the snapshot's configuration, or NULL. */
+struct pop *snapshot_pop(const struct snap *sn);
 void snapshot_release(struct snap *sn);
 
 int snapshot_start_watcher(void);

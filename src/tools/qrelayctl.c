@@ -7,10 +7,19 @@
  * Loads the same tables and runs the same core as the daemon, then prints
  * one line per recipient: "VERDICT CODE X.Y.Z text | rcpt <r> | reason".
  * Exit: 0 all accepted, 1 a reject, 2 a tempfail, 111 usage/config error.
+ * With a configured SMTP-after-POP backend, check asks it like the daemon.
+ *
+ *   qrelayctl [-c FILE] allow ADDR [USER]   record a POP/IMAP login
+ *   qrelayctl [-c FILE] expire              remove stale entries
+ *   qrelayctl [-c FILE] list                show the entries
+ *
+ * These use the backend of the configuration file (default
+ * SYSCONFDIR/qrelay-milter.conf).  Exit 0, or 111 on an error.
  */
 #include "config.h"
 #include "conf.h"
 #include "policy.h"
+#include "pop.h"
 #include "tables.h"
 
 #include <getopt.h>
@@ -25,9 +34,14 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: qrelayctl check [-c FILE | -d DIR [-x FILE]] --ip ADDR [--host NAME]\n"
-		"                       [--auth USER] [--from ADDR] RCPT...\n");
+		"                       [--auth USER] [--from ADDR] RCPT...\n"
+		"       qrelayctl [-c FILE] allow ADDR [USER]\n"
+		"       qrelayctl [-c FILE] expire\n"
+		"       qrelayctl [-c FILE] list\n");
 	exit(EXIT_USAGE);
 }
+
+static const char *default_config = SYSCONFDIR "/qrelay-milter.conf";
 
 static void
 warn_stderr(void *arg, const char *msg)
@@ -63,6 +77,7 @@ cmd_check(int argc, char **argv)
 	struct tables *t;
 	struct session ss;
 	struct verdict v;
+	struct pop *pop;
 	char err[1024];
 	int ch, worst = 0;
 
@@ -103,8 +118,14 @@ cmd_check(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (pop_open(&pop, &s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "qrelayctl: %s\n", err);
+		tables_free(t);
+		return EXIT_USAGE;
+	}
 	/* a refusal at connect or MAIL is replayed by policy_rcpt() */
 	policy_connect(t, &ss, ip, host, &v);
+	policy_set_pop(&ss, pop);
 	if (v.action == VERDICT_ACCEPT)
 		policy_mail(t, &ss, from, auth, &v);
 	for (int i = optind; i < argc; i++) {
@@ -115,17 +136,95 @@ cmd_check(int argc, char **argv)
 		else if (v.action == VERDICT_REJECT && worst < 1)
 			worst = 1;
 	}
+	pop_close(pop);
 	tables_free(t);
 	return worst;
+}
+
+/* allow / expire / list: the SMTP-after-POP backend of the config file. */
+static int
+cmd_pop(const char *config, int argc, char **argv)
+{
+	struct settings s;
+	struct pop *pop;
+	char err[1024];
+	int rc = 0;
+	long removed = 0;
+
+	settings_defaults(&s);
+	if (config_load(&s, config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "qrelayctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (s.pop_backend == POP_BACKEND_NONE) {
+		fprintf(stderr, "qrelayctl: %s: pop_before_smtp is not set (directory or mysql)\n",
+			config);
+		return EXIT_USAGE;
+	}
+	if (pop_open(&pop, &s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "qrelayctl: %s: %s\n", config, err);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "allow") == 0) {
+		if (argc < 2 || argc > 3)
+			usage();
+		rc = pop_allow(pop, argv[1], argc > 2 ? argv[2] : NULL, err,
+			       sizeof(err));
+	} else if (strcmp(argv[0], "expire") == 0) {
+		if (argc != 1)
+			usage();
+		rc = pop_expire(pop, &removed, err, sizeof(err));
+		if (rc == 0)
+			printf("removed %ld stale entries\n", removed);
+	} else {
+		if (argc != 1)
+			usage();
+		rc = pop_list(pop, stdout, err, sizeof(err));
+	}
+	pop_close(pop);
+	if (rc != 0) {
+		fprintf(stderr, "qrelayctl: %s: %s\n", argv[0], err);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc < 2)
+	const char *config = default_config;
+	int i = 1;
+
+	/* "-c FILE" may come before the command (allow, expire, list) */
+	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+		config = argv[2];
+		i = 3;
+	}
+	if (i >= argc)
 		usage();
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[i], "check") == 0) {
+		char **args;
+		int n = 0, rc;
+
+		if (i == 1)
+			return cmd_check(argc - 1, argv + 1);
+		/* "qrelayctl -c FILE check ...": hand -c on to check */
+		if ((args = calloc((size_t)argc + 1, sizeof(*args))) == NULL) {
+			fprintf(stderr, "qrelayctl: out of memory\n");
+			return EXIT_USAGE;
+		}
+		args[n++] = argv[i];
+		args[n++] = argv[1];
+		args[n++] = argv[2];
+		for (int k = i + 1; k < argc; k++)
+			args[n++] = argv[k];
+		rc = cmd_check(n, args);
+		free(args);
+		return rc;
+	}
+	if (strcmp(argv[i], "allow") == 0 || strcmp(argv[i], "expire") == 0 ||
+	    strcmp(argv[i], "list") == 0)
+		return cmd_pop(config, argc - i, argv + i);
 	usage();
 	return EXIT_USAGE;
 }

@@ -10,6 +10,17 @@
 #   pfx_stop DIR           stop it and wait until its port is free.
 #   pfx_log DIR            print the maillog.
 #   pfx_snippet DIR        print the documented main.cf lines (see below).
+#   pfx_add_sasl_user DIR USER@REALM PASSWORD   (with PFX_SASL=1)
+#
+# Optional environment for pfx_setup:
+#   PFX_NET_PORT=N   deliver hosted domains (PFX_HOSTED, default
+#                    "example.com example.net", each with its subdomains)
+#                    into the maildir DIR/mail/hosted/ with virtual(8), and
+#                    every other domain by SMTP to 127.0.0.1:N (an SMTP sink
+#                    standing for the Internet).  Without it, everything is
+#                    discarded.
+#   PFX_SASL=1       offer SMTP AUTH (PLAIN, LOGIN) from a Cyrus sasldb in
+#                    DIR/etc/sasl/ (no saslauthd needed).
 #
 # The instance is a separate config_directory + queue_directory: the system's
 # /etc/postfix instance is never started, read for settings or changed.  It
@@ -78,6 +89,52 @@ pfx_setup() {
 		return 1
 	fi
 	echo "$PFX_PORT" >"$_pfx_dir/port"
+	_pfx_extra=
+	_pfx_master_extra=
+	_pfx_mydest=
+	_pfx_transport="default_transport = discard:test
+relay_transport = discard:test
+local_transport = discard:test
+virtual_transport = discard:test"
+	if [ -n "${PFX_NET_PORT:-}" ]; then
+		# A regexp table: a plain ".domain" list entry did not match
+		# subdomains for virtual_mailbox_domains here.
+		for _pfx_d in ${PFX_HOSTED:-example.com example.net}; do
+			printf '/(^|\\.)%s$/ OK\n' "$(printf '%s' "$_pfx_d" | sed 's/\./\\./g')"
+		done >"$_pfx_dir/etc/hosted.regexp" || return 1
+		mkdir -p "$_pfx_dir/mail" || return 1
+		chown nobody:nogroup "$_pfx_dir/mail" || return 1
+		# as on a real server: the own name and localhost are local,
+		# which is what the percent hack and bang paths aim at
+		_pfx_mydest='$myhostname, localhost'
+		_pfx_transport="default_transport = smtp
+relay_transport = smtp
+local_transport = discard:test
+relayhost = [127.0.0.1]:$PFX_NET_PORT
+smtp_dns_support_level = disabled
+virtual_mailbox_domains = regexp:$_pfx_dir/etc/hosted.regexp
+virtual_mailbox_base = $_pfx_dir/mail
+virtual_mailbox_maps = static:hosted/
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
+virtual_transport = virtual"
+		_pfx_master_extra="smtp      unix  - - n - - smtp
+virtual   unix  - n n - - virtual"
+	fi
+	if [ "${PFX_SASL:-0}" = 1 ]; then
+		# Debian's smtpd reads $config_directory/sasl/smtpd.conf (and
+		# ignores cyrus_sasl_config_path).
+		mkdir -p "$_pfx_dir/etc/sasl" || return 1
+		printf '%s\n' "pwcheck_method: auxprop" "auxprop_plugin: sasldb" \
+			"mech_list: PLAIN LOGIN" "sasldb_path: $_pfx_dir/etc/sasl/sasldb2" \
+			>"$_pfx_dir/etc/sasl/smtpd.conf" || return 1
+		_pfx_extra="$_pfx_extra
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+smtpd_sasl_security_options = noanonymous
+smtpd_tls_auth_only = no"
+	fi
 
 	# main.cf: '#' comments are only allowed at the start of a line.
 	cat >"$_pfx_dir/etc/main.cf" <<EOF
@@ -92,15 +149,12 @@ myorigin = \$myhostname
 inet_interfaces = loopback-only
 inet_protocols = all
 mynetworks = 127.0.0.0/8 [::1]/128
-mydestination =
+mydestination = $_pfx_mydest
 relay_domains =
 local_recipient_maps =
 alias_maps =
 alias_database =
-default_transport = discard:test
-relay_transport = discard:test
-local_transport = discard:test
-virtual_transport = discard:test
+$_pfx_transport
 disable_dns_lookups = yes
 smtp_host_lookup = native
 smtpd_peername_lookup = no
@@ -116,6 +170,7 @@ smtpd_client_connection_rate_limit = 0
 smtpd_client_message_rate_limit = 0
 smtpd_client_recipient_rate_limit = 0
 biff = no
+$_pfx_extra
 
 # >>> qrelay-milter documented snippet (quoted verbatim by the README) >>>
 smtpd_milters = $2
@@ -147,7 +202,17 @@ discard   unix  - - n - - discard
 anvil     unix  - - n - 1 anvil
 scache    unix  - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
+$_pfx_master_extra
 EOF
+}
+
+# pfx_add_sasl_user DIR USER@REALM PASSWORD: add a user to DIR's sasldb.
+pfx_add_sasl_user() {
+	_pfx_dir=$(_pfx_abs "$1") || return 1
+	printf '%s' "$3" | saslpasswd2 -p -c -f "$_pfx_dir/etc/sasl/sasldb2" \
+		-u "${2#*@}" "${2%@*}" || return 1
+	chown root:postfix "$_pfx_dir/etc/sasl/sasldb2" &&
+		chmod 640 "$_pfx_dir/etc/sasl/sasldb2"
 }
 
 # Print the documented snippet lines (between the markers, markers excluded).

@@ -427,6 +427,82 @@ test_policy_stages(void)
 	tables_free(t);
 }
 
+/* SMTP-after-POP in the decision order, with the directory backend: asked
+ * only when a recipient would be refused, never before badmailfrom, and an
+ * unreadable entry tempfails only what needed it. */
+static void
+test_policy_pop(void)
+{
+	struct settings s;
+	struct tables *t = NULL;
+	struct pop *pop = NULL;
+	struct session ss;
+	struct verdict v;
+	char err[1024], path[SETTINGS_PATH_MAX + 32];
+
+	settings_defaults(&s);
+	snprintf(s.control_dir, sizeof(s.control_dir), "%s/pop", tmpdir);
+	mkdir(s.control_dir, 0755);
+	snprintf(s.pop_dir, sizeof(s.pop_dir), "%s/pop/allow", tmpdir);
+	mkdir(s.pop_dir, 0755);
+	write_file("pop/rcpthosts", "example.com\n");
+	write_file("pop/badmailfrom", "@spam.example\n");
+	write_file("pop/allow/192.0.2.7", "");
+	snprintf(path, sizeof(path), "%s/192.0.2.20", s.pop_dir);
+	if (symlink("192.0.2.20", path) != 0)
+		perror(path);
+
+	s.pop_backend = POP_BACKEND_NONE;
+	CHECK(pop_open(&pop, &s, err, sizeof(err)) == 0 && pop == NULL,
+	      "no backend configured: no backend object");
+	s.pop_backend = POP_BACKEND_DIR;
+	snprintf(s.pop_dir, sizeof(s.pop_dir), "relative/dir");
+	CHECK(pop_open(&pop, &s, err, sizeof(err)) == -1 &&
+	      strstr(err, "absolute"), "relative pop_dir refused: %s", err);
+	snprintf(s.pop_dir, sizeof(s.pop_dir), "%s/pop/allow", tmpdir);
+	if (pop_open(&pop, &s, err, sizeof(err)) != 0 ||
+	    tables_load(&t, &s, NULL, NULL, err, sizeof(err)) != 0) {
+		CHECK(0, "pop tables and backend load: %s", err);
+		return;
+	}
+	CHECK(!pop_uses_sender(pop), "relay-ctrl does not match senders");
+
+	policy_connect(t, &ss, "192.0.2.7", NULL, &v);
+	policy_set_pop(&ss, pop);
+	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	CHECK(v.action == VERDICT_ACCEPT && !ss.relay,
+	      "hosted recipient: the directory is not asked (%s)", v.reason);
+	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	CHECK(v.action == VERDICT_ACCEPT && ss.relay &&
+	      strstr(v.reason, "pop-before-smtp relay-ctrl dir"),
+	      "foreign recipient: fresh file relays (%s)", v.reason);
+	policy_mail(t, &ss, "<s@spam.example>", NULL, &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	CHECK(v.action == VERDICT_REJECT && strstr(v.reason, "badmailfrom"),
+	      "badmailfrom beats SMTP-after-POP (%s)", v.reason);
+
+	policy_connect(t, &ss, "192.0.2.20", NULL, &v);
+	policy_set_pop(&ss, pop);
+	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	CHECK(v.action == VERDICT_ACCEPT,
+	      "unreadable entry: hosted recipient accepted (%s)", v.reason);
+	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	CHECK(v.action == VERDICT_TEMPFAIL && strcmp(v.reply.code, "451") == 0,
+	      "unreadable entry: foreign recipient 451 (%s)", v.reason);
+
+	policy_connect(t, &ss, "192.0.2.99", NULL, &v);
+	policy_set_pop(&ss, pop);
+	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	CHECK(v.action == VERDICT_REJECT && ss.pop_said_no &&
+	      strstr(v.reason, "no pop-before-smtp login"),
+	      "no file: 553 (%s)", v.reason);
+	tables_free(t);
+	pop_close(pop);
+}
+
 int
 main(void)
 {
@@ -444,6 +520,7 @@ main(void)
 	test_rules_errors();
 	test_tables_refusals();
 	test_policy_stages();
+	test_policy_pop();
 	{
 		char cmd[600];
 

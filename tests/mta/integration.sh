@@ -1,0 +1,367 @@
+#!/bin/sh
+# integration.sh - qrelay-milter inside a real Postfix 3.7 and a real
+# Sendmail 8.17, on loopback, with the snippets the README documents.
+#
+# One qrelay-milter (tests/data/mta: control dir + tcp.smtp compiled by the
+# real tcprules) serves both MTAs.  Hosted domains are delivered to a local
+# maildir; everything else goes to Postfix's smtp-sink, which stands for the
+# rest of the Internet, so the test sees what was really relayed, not only
+# what got a 250.  Then:
+#   1. scenarios through each MTA: hosted accepted, foreign refused 553
+#      5.7.1, relay clients (127.x source address; Postfix also XCLIENT),
+#      SASL (Postfix, Cyrus sasldb), a deny rule, relaymailfrom;
+#   2. the relay-probe corpus (tests/mta/relay-probes.txt) from a client
+#      that may not relay: 0 may reach the sink;
+#   3. the milter is killed (SIGKILL): both MTAs tempfail and relay nothing;
+#      started again, both recover.
+# Prints a report with the counts; last line "N passed, N failed".
+# Needs root, Debian's postfix, swaks, tcprules, perl and the Sendmail
+# that scripts/install-deps.sh unpacks.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd -P)
+BIN=$(cd "${QR_BUILD:-.}" && pwd -P)/src/qrelay-milter
+. "$ROOT/tests/mta/postfix.sh"
+. "$ROOT/tests/mta/sendmail.sh"
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+port_free() { ! _pfx_port_listening "$1"; }
+next_free() {	# next_free N: first free port >= N
+	_p=$1
+	while ! port_free "$_p"; do _p=$((_p + 1)); done
+	echo "$_p"
+}
+
+work=$(mktemp -d /tmp/qrelay-mta.XXXXXX)
+chmod 755 "$work"	# Postfix's daemons (user postfix) must reach it
+milter_pid= sink_pid=
+base=$((26000 + $$ % 2000))
+MILTER_PORT=$(next_free "$base")
+PFX_PORT=$(next_free $((MILTER_PORT + 1)))
+SM_PORT=$(next_free $((PFX_PORT + 1)))
+NET_PORT=$(next_free $((SM_PORT + 1)))
+export PFX_PORT SM_PORT
+
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in
+	'' | Z | X) return 1 ;;
+	esac
+}
+wait_listen() {	# wait_listen PORT PID
+	_i=0
+	while port_free "$1"; do
+		alive "$2" || return 1
+		_i=$((_i + 1))
+		[ "$_i" -le 100 ] || return 1
+		sleep 0.1
+	done
+}
+start_milter() {
+	"$BIN" -f -c "$work/qrelay-milter.conf" </dev/null >>"$work/milter.log" 2>&1 &
+	milter_pid=$!
+	wait_listen "$MILTER_PORT" "$milter_pid"
+}
+cleanup() {
+	trap '' INT TERM
+	pfx_stop "$work/pfx" >/dev/null 2>&1
+	sm_stop "$work/sm" >/dev/null 2>&1
+	[ -n "$milter_pid" ] && kill -KILL "$milter_pid" 2>/dev/null
+	[ -n "$sink_pid" ] && kill -TERM "$sink_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- set up -------------------------------------------------------------------
+tcprules "$work/tcp.smtp.cdb" "$work/tcp.smtp.tmp" <tests/data/mta/tcp.smtp || {
+	echo "tcprules failed"; echo "0 passed, 1 failed"; exit 1; }
+cat >"$work/qrelay-milter.conf" <<EOF
+socket = "inet:$MILTER_PORT@127.0.0.1"
+control_dir = "$ROOT/tests/data/mta/control"
+rules = "$work/tcp.smtp.cdb"
+EOF
+mkdir -p "$work/sink" && chown nobody "$work/sink"
+smtp-sink -u nobody -D "$work/sink/net.dump" "127.0.0.1:$NET_PORT" 64 \
+	>"$work/sink.log" 2>&1 &
+sink_pid=$!
+if ! wait_listen "$NET_PORT" "$sink_pid"; then
+	cat "$work/sink.log"; echo "0 passed, 1 failed"; exit 1
+fi
+if start_milter; then ok "qrelay-milter started"; else
+	cat "$work/milter.log"; bad "qrelay-milter did not start"; echo "$pass passed, $fail failed"; exit 1
+fi
+if PFX_NET_PORT=$NET_PORT PFX_SASL=1 pfx_setup "$work/pfx" "inet:127.0.0.1:$MILTER_PORT" &&
+	pfx_add_sasl_user "$work/pfx" test@pfx.test secret && pfx_start "$work/pfx"; then
+	ok "private Postfix $(postconf -d -h mail_version) on 127.0.0.1:$PFX_PORT"
+else
+	bad "private Postfix did not start"
+fi
+if sm_setup "$work/sm" "$MILTER_PORT" "$NET_PORT" && sm_start "$work/sm"; then
+	ok "private Sendmail on 127.0.0.1:$SM_PORT"
+else
+	bad "private Sendmail did not start"
+fi
+
+# The README must quote the snippets exactly as they are used here.
+snippet_in_readme() {	# snippet_in_readme FILE-WITH-LINES
+	[ -s "$1" ] && awk 'NR == FNR { want[$0] = 1; n++; next } ($0 in want) { delete want[$0]; found++ }
+		END { exit !(found == n) }' "$1" README.md
+}
+pfx_snippet "$work/pfx" | sed "s/:$MILTER_PORT\$/:8893/" >"$work/snip"
+if snippet_in_readme "$work/snip"; then ok "README quotes the tested Postfix snippet"; else
+	bad "README's Postfix snippet differs from the tested one:"; cat "$work/snip"; fi
+sm_snippet "$work/sm" | sed "s/inet:$MILTER_PORT@/inet:8893@/" >"$work/snip"
+if snippet_in_readme "$work/snip"; then ok "README quotes the tested Sendmail snippet"; else
+	bad "README's Sendmail snippet differs from the tested one:"; cat "$work/snip"; fi
+
+# --- what arrived where -----------------------------------------------------
+# arrivals WHERE MTA KIND NAME: how many messages with header "KIND: NAME"
+# (X-Control or X-Probe; NAME "*" for any) arrived at WHERE (sink or
+# hosted) through MTA (pfx or sm).
+arrivals() {
+	case $1 in
+	sink)
+		[ -f "$work/sink/net.dump" ] || { echo 0; return; }
+		awk -v mta="by mta.$2.test" -v kind="$3: " -v name="$4" '
+			function done_rec() { if (m && h) n++; m = h = 0 }
+			/^X-Client-Addr:/ { done_rec() }
+			index($0, mta) { m = 1 }
+			index($0, kind) == 1 && (name == "*" || substr($0, length(kind) + 1) == name) { h = 1 }
+			END { done_rec(); print n + 0 }' "$work/sink/net.dump"
+		;;
+	hosted)
+		case $2 in
+		pfx) _d=$work/pfx/mail/hosted/new ;;
+		sm) _d=$work/sm/maildir/new ;;
+		esac
+		if [ "$4" = "*" ]; then
+			cat "$_d"/* 2>/dev/null | grep -c "^$3: "
+		else
+			cat "$_d"/* 2>/dev/null | grep -c -x -F "$3: $4"
+		fi
+		;;
+	esac
+}
+
+# Wait until both MTAs have nothing left to deliver (up to 60 s).
+drain() {
+	_i=0
+	while [ "$_i" -lt 600 ]; do
+		_pq=$(postqueue -c "$work/pfx/etc" -p 2>/dev/null | tail -n 1)
+		case $_pq in
+		*"queue is empty"*)
+			if ! ls "$work/sm/spool/mqueue" 2>/dev/null | grep -q '^[qd]f'; then
+				return 0
+			fi
+			;;
+		esac
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+	echo "# queues did not drain:"
+	postqueue -c "$work/pfx/etc" -p | sed 's/^/#   /'
+	ls -l "$work/sm/spool/mqueue" | sed 's/^/#   /'
+}
+
+# --- 1. scenarios -------------------------------------------------------------
+# send MTA NAME [swaks args]: one message with header "X-Control: NAME";
+# leaves the transcript in $work/NAME.MTA.swaks and the RCPT (or first
+# error) reply in $reply.
+send() {
+	_mta=$1 _name=$2
+	shift 2
+	case $_mta in
+	pfx) _port=$PFX_PORT ;;
+	sm) _port=$SM_PORT ;;
+	esac
+	_out="$work/$_name.$_mta.swaks"
+	swaks --server "127.0.0.1:$_port" --timeout 60 --header "X-Control: $_name" \
+		--helo client.test "$@" >"$_out" 2>&1
+	reply=$(sed -n '/^ *-> RCPT TO/{n;p;q;}' "$_out")
+	[ -n "$reply" ] || reply=$(grep -m 1 '^<\*\*' "$_out")
+	[ -n "$reply" ] || reply=$(grep -m 1 -E '^\*\*\*' "$_out")
+	reply=$(printf '%s' "$reply" | sed 's/^<[-*]* *//')
+}
+# expect_reply MTA NAME ERE: the RCPT reply must match ERE.
+expect_reply() {
+	if printf '%s\n' "$reply" | grep -Eq "$3"; then
+		ok "$1 $2: $reply"
+	else
+		bad "$1 $2: want /$3/, got: $reply"
+		sed 's/^/#   /' "$work/$2.$1.swaks" | tail -n 25
+	fi
+}
+# scenario MTA NAME WHERE ERE [swaks args]: WHERE is sink, hosted or none.
+scenario() {
+	_m=$1 _n=$2 _w=$3 _re=$4
+	shift 4
+	send "$_m" "$_n" "$@"
+	expect_reply "$_m" "$_n" "$_re"
+	echo "$_m $_n $_w" >>"$work/expect"
+}
+
+accepted='^250 '
+relay_refused='^553 5\.7\.1 '
+for m in pfx sm; do
+	scenario $m hosted hosted "$accepted" --from s@outside.example --to user@example.com
+	scenario $m hosted-subdomain hosted "$accepted" --from s@outside.example --to user@mail.example.com
+	scenario $m foreign none "$relay_refused" --from s@outside.example --to victim@elsewhere.example
+	scenario $m relayclient-127.0.0.5 sink "$accepted" --local-interface 127.0.0.5 \
+		--from s@outside.example --to friend@elsewhere.example
+	scenario $m deny-rule none '^5[0-9][0-9] ' --local-interface 127.0.0.66 \
+		--from s@outside.example --to user@example.com
+	scenario $m relaymailfrom sink "$accepted" --from trusted@partner.example --to friend@elsewhere.example
+	scenario $m relaymailfrom-other-sender none "$relay_refused" --from other@partner.example \
+		--to friend@elsewhere.example
+done
+scenario pfx xclient-relayclient sink "$accepted" --xclient-addr 192.0.2.10 \
+	--from s@outside.example --to friend@elsewhere.example
+scenario pfx xclient-outsider none "$relay_refused" --xclient-addr 198.51.100.7 \
+	--from s@outside.example --to friend@elsewhere.example
+scenario pfx xclient-deny-rule none '^5[0-9][0-9] ' --xclient-addr 198.51.100.66 \
+	--from s@outside.example --to user@example.com
+scenario pfx sasl-auth sink "$accepted" --auth PLAIN --auth-user test@pfx.test \
+	--auth-password secret --from s@outside.example --to friend@elsewhere.example
+send pfx sasl-bad-password --auth PLAIN --auth-user test@pfx.test --auth-password wrong \
+	--from s@outside.example --to friend@elsewhere.example
+if grep -q '^<\*\* *535 ' "$work/sasl-bad-password.pfx.swaks" &&
+	! grep -q '^ *-> RCPT TO' "$work/sasl-bad-password.pfx.swaks"; then
+	ok "pfx sasl-bad-password: 535, no transaction"
+else
+	bad "pfx sasl-bad-password: want 535"
+fi
+echo "pfx sasl-bad-password none" >>"$work/expect"
+
+# --- 2. the relay-probe corpus ------------------------------------------------
+nprobes=$(grep -v -E '^[[:space:]]*(#|$)' tests/mta/relay-probes.txt | wc -l)
+for m in pfx sm; do
+	case $m in
+	pfx) port=$PFX_PORT ;;
+	sm) port=$SM_PORT ;;
+	esac
+	perl tests/mta/smtp-probe.pl 127.0.0.1 "$port" 127.0.0.1 tests/mta/relay-probes.txt \
+		>"$work/probes.$m" 2>&1
+	n=$(grep -c ' MAIL=' "$work/probes.$m")
+	if [ "$n" -eq "$nprobes" ]; then ok "$m: all $n probes sent"; else
+		bad "$m: $n of $nprobes probes completed"; sed 's/^/#   /' "$work/probes.$m"; fi
+done
+
+drain
+
+# --- check what arrived ---------------------------------------------------------
+while read -r m n w; do
+	s=$(arrivals sink "$m" X-Control "$n")
+	h=$(arrivals hosted "$m" X-Control "$n")
+	case $w in
+	sink) want="1 0" ;;
+	hosted) want="0 1" ;;
+	none) want="0 0" ;;
+	esac
+	if [ "$s $h" = "$want" ]; then ok "$m $n: arrived where expected ($w)"; else
+		bad "$m $n: $s at the sink, $h in the maildir; want $w"; fi
+done <"$work/expect"
+
+echo "# relay-probe corpus: $nprobes probes from 127.0.0.1 (may not relay)"
+echo "#   probe                              Postfix RCPT  Sendmail RCPT"
+paste "$work/probes.pfx" "$work/probes.sm" |
+	awk '{ r1 = $3; r2 = $7; sub(/RCPT=/, "", r1); sub(/RCPT=/, "", r2);
+		printf "#   %-36s %-13s %s\n", $1, r1, r2 }'
+for m in pfx sm; do
+	s=$(arrivals sink "$m" X-Probe "*")
+	h=$(arrivals hosted "$m" X-Probe "*")
+	acc=$(grep -c 'RCPT=[^ ]*2[0-9][0-9]' "$work/probes.$m")
+	echo "# $m: probes with a recipient accepted: $acc, delivered to the hosted maildir: $h, relayed to the outside sink: $s"
+	if [ "$s" = 0 ]; then ok "$m: 0 of $nprobes relay probes reached the outside"; else
+		bad "$m: $s relay probes reached the outside:"
+		grep '^X-Probe:' "$work/sink/net.dump" | sed 's/^/#   /'
+	fi
+done
+ctl_sink=$(grep -c ' sink$' "$work/expect")
+ctl_hosted=$(grep -c ' hosted$' "$work/expect")
+got_sink=$(( $(arrivals sink pfx X-Control '*') + $(arrivals sink sm X-Control '*') ))
+got_hosted=$(( $(arrivals hosted pfx X-Control '*') + $(arrivals hosted sm X-Control '*') ))
+echo "# controls: relay-client messages at the sink $got_sink of $ctl_sink, hosted messages in the maildirs $got_hosted of $ctl_hosted"
+[ "$got_sink" = "$ctl_sink" ] && [ "$got_hosted" = "$ctl_hosted" ] &&
+	ok "controls: all $ctl_sink relay-client and $ctl_hosted hosted messages arrived, nothing else" ||
+	bad "controls: $got_sink/$ctl_sink at the sink, $got_hosted/$ctl_hosted hosted"
+
+# The counting must be able to see a relay: the same corpus from a relay
+# client (127.0.0.5) must reach the sink.
+for m in pfx sm; do
+	eval "before_$m=\$(arrivals sink $m X-Probe '*')"
+	case $m in
+	pfx) port=$PFX_PORT ;;
+	sm) port=$SM_PORT ;;
+	esac
+	perl tests/mta/smtp-probe.pl 127.0.0.1 "$port" 127.0.0.5 tests/mta/relay-probes.txt \
+		>"$work/probes-relayclient.$m" 2>&1
+done
+drain
+for m in pfx sm; do
+	eval "b=\$before_$m"
+	n=$(( $(arrivals sink $m X-Probe '*') - b ))
+	acc=$(grep -c 'DATA=250' "$work/probes-relayclient.$m")
+	echo "# $m: the corpus sent by relay client 127.0.0.5: $acc messages accepted, $n reached the sink"
+	if [ "$n" -gt 0 ] && [ "$n" -le "$acc" ]; then
+		ok "$m: the sink count sees relays ($n of the corpus from a relay client)"
+	else
+		bad "$m: corpus from a relay client: $n at the sink, $acc accepted"
+	fi
+done
+
+# --- 3. milter crash: both MTAs tempfail, relay nothing, then recover ----------
+before=$(grep -c '^X-Client-Addr:' "$work/sink/net.dump")
+before_h=$(( $(arrivals hosted pfx X-Control '*') + $(arrivals hosted sm X-Control '*') ))
+kill -KILL "$milter_pid"
+wait "$milter_pid" 2>/dev/null
+milter_pid=
+for m in pfx sm; do
+	send "$m" down-relayclient --local-interface 127.0.0.5 --from s@outside.example --to friend@elsewhere.example
+	expect_reply "$m" "down-relayclient (milter killed)" '^4[0-9][0-9] '
+	send "$m" down-hosted --from s@outside.example --to user@example.com
+	expect_reply "$m" "down-hosted (milter killed)" '^4[0-9][0-9] '
+	send "$m" down-foreign --from s@outside.example --to victim@elsewhere.example
+	expect_reply "$m" "down-foreign (milter killed)" '^4[0-9][0-9] '
+done
+send pfx down-xclient --xclient-addr 192.0.2.10 --from s@outside.example --to friend@elsewhere.example
+expect_reply pfx "down-xclient (milter killed)" '^4[0-9][0-9] '
+if start_milter; then ok "qrelay-milter restarted"; else bad "qrelay-milter did not restart"; fi
+for m in pfx sm; do
+	send "$m" recovered --local-interface 127.0.0.5 --from s@outside.example --to friend@elsewhere.example
+	expect_reply "$m" "recovered (milter back)" "$accepted"
+	send "$m" recovered-foreign --from s@outside.example --to victim@elsewhere.example
+	expect_reply "$m" "recovered-foreign (milter back)" "$relay_refused"
+done
+drain
+after=$(grep -c '^X-Client-Addr:' "$work/sink/net.dump")
+after_h=$(( $(arrivals hosted pfx X-Control '*') + $(arrivals hosted sm X-Control '*') ))
+down=$(( $(arrivals sink pfx X-Control 'down-relayclient') + $(arrivals sink sm X-Control 'down-relayclient') +
+	$(arrivals sink pfx X-Control 'down-xclient') + $(arrivals sink pfx X-Control 'down-foreign') +
+	$(arrivals sink sm X-Control 'down-foreign') ))
+rec=$(( $(arrivals sink pfx X-Control recovered) + $(arrivals sink sm X-Control recovered) ))
+if [ "$down" = 0 ] && [ "$after_h" = "$before_h" ]; then
+	ok "milter killed: nothing relayed or delivered by either MTA"
+else
+	bad "milter killed: $down messages reached the sink, $((after_h - before_h)) the maildirs"
+fi
+if [ "$rec" = 2 ] && [ "$after" = $((before + 2)) ]; then
+	ok "milter back: both MTAs relay for the relay client again, nothing else arrived"
+else
+	bad "milter back: $rec recovered messages, sink grew by $((after - before)) (want 2)"
+fi
+
+echo "# milter decision lines logged: $(grep -c 'decision ' "$work/milter.log")"
+if [ "$fail" -ne 0 ]; then
+	echo "# milter log (last 30 lines):"
+	tail -n 30 "$work/milter.log" | sed 's/^/#   /'
+	echo "# Postfix maillog (problems):"
+	grep -E 'warning|error|fatal|panic' "$work/pfx/maillog" | tail -n 20 | sed 's/^/#   /'
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

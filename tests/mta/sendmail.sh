@@ -1,0 +1,182 @@
+# tests/mta/sendmail.sh - a private, throw-away Sendmail 8.17 for tests.
+#
+# Source this file (POSIX sh or bash), then:
+#
+#   sm_setup DIR MILTER_PORT NET_PORT   write DIR/etc/qrelay.mc, build
+#                          DIR/etc/sendmail.cf with m4, create the queue.
+#                          The milter is reached at inet:MILTER_PORT@127.0.0.1;
+#                          non-hosted mail is sent to 127.0.0.1:NET_PORT
+#                          (an SMTP sink standing for the Internet).
+#   sm_start DIR           start the daemon on 127.0.0.1:$SM_PORT (default
+#                          2526), wait for it to listen.
+#   sm_stop DIR            stop it and wait until its port is free.
+#   sm_snippet DIR         print the documented .mc lines (see below).
+#
+# Hosted domains (SM_HOSTED, default "example.com example.net", each with
+# its subdomains) are delivered locally into the maildir DIR/maildir/new by
+# a tiny mailer; every other domain goes to the sink.  Sendmail's own relay
+# check is off (promiscuous_relay) so the milter is the relay authority: a
+# loopback-only open relay without it, for tests only.
+#
+# Debian's sendmail-bin conflicts with postfix, so scripts/install-deps.sh
+# unpacks it into $SM_PREFIX (default /opt/qrelay-test/sendmail) instead of
+# installing it.  Sendmail stalls 60 s at startup when the machine's host
+# name is unqualified, so it runs in its own UTS namespace (unshare --uts)
+# as mta.sm.test.  Recipe and pitfalls: shared/spec/milter-integration.md
+# section 3.  Needs root.
+
+SM_PORT=${SM_PORT:-2526}
+SM_PREFIX=${SM_PREFIX:-/opt/qrelay-test/sendmail}
+SM_HOSTED=${SM_HOSTED:-example.com example.net}
+SM_BIN=$SM_PREFIX/usr/libexec/sendmail/sendmail
+
+_sm_listening() {
+	_sm_hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p=":$_sm_hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }'
+}
+
+_sm_pid() {
+	[ -r "$1/run/sendmail.pid" ] || return 1
+	_sm_p=$(head -n 1 "$1/run/sendmail.pid" 2>/dev/null | tr -dc "0-9")
+	[ -n "$_sm_p" ] && [ -r "/proc/$_sm_p/stat" ] || return 1
+	case $(sed 's/.*) //' "/proc/$_sm_p/stat" | cut -c1) in
+	'' | Z | X) return 1 ;;
+	esac
+	echo "$_sm_p"
+}
+
+sm_setup() {
+	if [ $# -ne 3 ]; then
+		echo "usage: sm_setup DIR MILTER_PORT NET_PORT" >&2
+		return 2
+	fi
+	if [ ! -x "$SM_BIN" ] || [ ! -f "$SM_PREFIX/usr/share/sendmail/cf/m4/cf.m4" ]; then
+		echo "sm_setup: no Sendmail under $SM_PREFIX; run scripts/install-deps.sh" >&2
+		return 1
+	fi
+	mkdir -p "$1/etc" "$1/spool/mqueue" "$1/run" "$1/maildir/new" "$1/maildir/tmp" || return 1
+	_sm_dir=$(cd "$1" && pwd -P) || return 1
+	# Sendmail insists that the queue is not group/world writable.
+	chmod 700 "$_sm_dir/spool/mqueue" || return 1
+	echo "$SM_PORT" >"$_sm_dir/port"
+	: >"$_sm_dir/etc/local-host-names"
+	: >"$_sm_dir/etc/trusted-users"
+	: >"$_sm_dir/etc/helpfile"
+	: >"$_sm_dir/etc/statistics"
+	echo "hosts files" >"$_sm_dir/etc/service.switch"
+	for _sm_d in $SM_HOSTED; do echo "$_sm_d"; done >"$_sm_dir/etc/hosted-domains"
+	# The local "mailbox store": one file per delivered message, first line
+	# naming the recipient.
+	cat >"$_sm_dir/etc/deliver.sh" <<EOF
+#!/bin/sh
+f=\$(mktemp "$_sm_dir/maildir/tmp/msg.XXXXXX") || exit 75
+{ echo "Delivered-To: \$1"; cat; } >"\$f" && mv "\$f" "$_sm_dir/maildir/new/" || exit 75
+EOF
+	chmod 755 "$_sm_dir/etc/deliver.sh"
+
+	# LOCAL_RULE_0 lines need a tab between the left and the right side.
+	_sm_tab=$(printf '\t')
+	cat >"$_sm_dir/etc/qrelay.mc" <<EOF
+divert(-1)
+# Private test instance written by tests/mta/sendmail.sh - do not edit.
+divert(0)dnl
+OSTYPE(\`linux')dnl
+define(\`confDOMAIN_NAME', \`mta.sm.test')dnl
+define(\`QUEUE_DIR', \`$_sm_dir/spool/mqueue')dnl
+define(\`confPID_FILE', \`$_sm_dir/run/sendmail.pid')dnl
+define(\`ALIAS_FILE', \`')dnl
+define(\`STATUS_FILE', \`$_sm_dir/etc/statistics')dnl
+define(\`HELP_FILE', \`$_sm_dir/etc/helpfile')dnl
+define(\`confCW_FILE', \`-o $_sm_dir/etc/local-host-names')dnl
+define(\`confCT_FILE', \`-o $_sm_dir/etc/trusted-users')dnl
+define(\`confSERVICE_SWITCH_FILE', \`$_sm_dir/etc/service.switch')dnl
+define(\`confHOSTS_FILE', \`/etc/hosts')dnl
+define(\`confDEAD_LETTER_DROP', \`$_sm_dir/spool/dead.letter')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`ClassFileInUnsafeDirPath')dnl
+define(\`confREFUSE_LA', \`999')dnl
+define(\`confQUEUE_LA', \`999')dnl
+define(\`confDELIVERY_MODE', \`background')dnl
+define(\`confTO_ICONNECT', \`5s')dnl
+define(\`confTO_CONNECT', \`5s')dnl
+define(\`SMART_HOST', \`esmtp:[127.0.0.1]')dnl
+define(\`ESMTP_MAILER_ARGS', \`TCP \$h $3')dnl
+FEATURE(\`no_default_msa')dnl
+FEATURE(\`nocanonify')dnl
+FEATURE(\`accept_unresolvable_domains')dnl
+FEATURE(\`accept_unqualified_senders')dnl
+DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=127.0.0.1, Name=MTA')dnl
+dnl >>> qrelay-milter documented snippet (quoted verbatim by the README) >>>
+FEATURE(\`promiscuous_relay')dnl
+INPUT_MAIL_FILTER(\`qrelay', \`S=inet:$2@127.0.0.1, F=T, T=S:4m;R:4m')dnl
+dnl <<< qrelay-milter documented snippet <<<
+MAILER(\`local')dnl
+MAILER(\`smtp')dnl
+MAILER_DEFINITIONS
+Mqrhosted, P=/bin/sh, F=lsDFMqS, S=EnvFromL/HdrFromL, R=EnvToL/HdrToL,
+	T=DNS/RFC822/X-Unix, A=sh $_sm_dir/etc/deliver.sh \$u
+LOCAL_CONFIG
+F{QrHosted}$_sm_dir/etc/hosted-domains
+LOCAL_RULE_0
+R\$* < @ \$={QrHosted} . > \$*${_sm_tab}\$#qrhosted \$: \$1@\$2
+R\$* < @ \$={QrHosted} > \$*${_sm_tab}\$#qrhosted \$: \$1@\$2
+R\$* < @ \$+ . \$={QrHosted} . > \$*${_sm_tab}\$#qrhosted \$: \$1@\$2.\$3
+R\$* < @ \$+ . \$={QrHosted} > \$*${_sm_tab}\$#qrhosted \$: \$1@\$2.\$3
+EOF
+	m4 "$SM_PREFIX/usr/share/sendmail/cf/m4/cf.m4" "$_sm_dir/etc/qrelay.mc" \
+		>"$_sm_dir/etc/sendmail.cf" 2>"$_sm_dir/etc/m4.err" || {
+		echo "sm_setup: m4 failed:" >&2
+		cat "$_sm_dir/etc/m4.err" >&2
+		return 1
+	}
+}
+
+sm_snippet() {
+	sed -n '/^dnl >>> qrelay-milter documented snippet/,/^dnl <<< qrelay-milter documented snippet/{/^dnl/d;p;}' \
+		"$1/etc/qrelay.mc"
+}
+
+sm_start() {
+	_sm_dir=$(cd "$1" && pwd -P) || return 1
+	_sm_port=$(cat "$_sm_dir/port")
+	if _sm_listening "$_sm_port"; then
+		echo "sm_start: TCP port $_sm_port is already in use" >&2
+		return 1
+	fi
+	unshare --uts sh -c "hostname mta.sm.test && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
+		>"$_sm_dir/start.out" 2>&1 || {
+		echo "sm_start: sendmail -bd failed:" >&2
+		cat "$_sm_dir/start.out" >&2
+		return 1
+	}
+	_sm_i=0
+	while ! _sm_listening "$_sm_port"; do
+		_sm_i=$((_sm_i + 1))
+		if [ "$_sm_i" -gt 150 ]; then
+			echo "sm_start: Sendmail did not listen on 127.0.0.1:$_sm_port" >&2
+			cat "$_sm_dir/start.out" >&2
+			sm_stop "$_sm_dir"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+sm_stop() {
+	[ -d "$1" ] || return 0
+	_sm_dir=$(cd "$1" && pwd -P) || return 1
+	_sm_port=$(cat "$_sm_dir/port" 2>/dev/null || echo "$SM_PORT")
+	for _sm_sig in TERM KILL; do
+		_sm_p=$(_sm_pid "$_sm_dir") && kill "-$_sm_sig" "$_sm_p" 2>/dev/null
+		_sm_i=0
+		while [ "$_sm_i" -lt 100 ]; do
+			if ! _sm_pid "$_sm_dir" >/dev/null && ! _sm_listening "$_sm_port"; then
+				return 0
+			fi
+			_sm_i=$((_sm_i + 1))
+			sleep 0.1
+		done
+	done
+	echo "sm_stop: Sendmail in $_sm_dir did not stop" >&2
+	return 1
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/perl
+# smtp-probe.pl - send raw SMTP transactions, one connection each, and print
+# every reply code.  Used for the relay-probe corpus, where the exact bytes
+# of MAIL FROM and RCPT TO matter (swaks always adds its own brackets).
+#
+#   smtp-probe.pl HOST PORT LOCAL_ADDR PROBE_FILE
+#
+# PROBE_FILE lines: NAME <TAB> MAIL-ARG <TAB> RCPT-ARG [<TAB> RCPT-ARG ...]
+# ('#' lines and blank lines are skipped).  MAIL-ARG "-" means
+# "<s@outside.example>".  In the arguments, \xNN is a byte, \t a tab, and
+# {C*N} stands for the character C repeated N times.  Each RCPT-ARG is sent
+# verbatim after "RCPT TO:".  When a recipient is accepted, a message with
+# an "X-Probe: NAME" header is sent, so that wherever it lands it can be
+# told apart.  Output, one line per probe:
+#   NAME MAIL=250 RCPT=553[,250...] DATA=250|-
+# Uses only perl-base (IO::Socket::INET).
+use strict;
+use warnings;
+use IO::Socket::INET;
+
+my ($host, $port, $laddr, $file) = @ARGV;
+die "usage: smtp-probe.pl HOST PORT LOCAL_ADDR PROBE_FILE\n" unless defined $file;
+
+sub expand {
+	my ($s) = @_;
+	$s =~ s/\{(.)\*(\d+)\}/$1 x $2/ge;
+	$s =~ s/\\x([0-9A-Fa-f]{2})/chr(hex($1))/ge;
+	$s =~ s/\\t/\t/g;
+	return $s;
+}
+
+# Read one (possibly multi-line) reply; return its code, or "EOF"/"TIMEOUT".
+sub reply {
+	my ($sock) = @_;
+	my $code = 'EOF';
+	while (1) {
+		my $line;
+		eval {
+			local $SIG{ALRM} = sub { die "timeout\n" };
+			alarm 60;
+			$line = <$sock>;
+			alarm 0;
+		};
+		return 'TIMEOUT' if $@;
+		return $code unless defined $line;
+		$code = substr($line, 0, 3);
+		return $code if length($line) < 4 || substr($line, 3, 1) ne '-';
+	}
+}
+
+sub cmd {
+	my ($sock, $text) = @_;
+	print $sock "$text\r\n";
+	return reply($sock);
+}
+
+open(my $fh, '<', $file) or die "$file: $!\n";
+binmode $fh;
+while (my $l = <$fh>) {
+	chomp $l;
+	next if $l =~ /^\s*(#|$)/;
+	my ($name, $mail, @rcpts) = split /\t+/, $l;
+	die "$file:$.: want NAME, MAIL and at least one RCPT, tab separated\n" unless @rcpts;
+	$mail = $mail eq '-' ? '<s@outside.example>' : expand($mail);
+	my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+		LocalAddr => $laddr, Proto => 'tcp', Timeout => 30);
+	unless ($sock) {
+		print "$name CONNECT=failed\n";
+		next;
+	}
+	binmode $sock;
+	$sock->autoflush(1);
+	my $greet = reply($sock);
+	if ($greet !~ /^2/) {
+		print "$name CONNECT=$greet\n";
+		close $sock;
+		next;
+	}
+	cmd($sock, "EHLO probe.test");
+	my $m = cmd($sock, "MAIL FROM:$mail");
+	my (@codes, $any);
+	for my $r (@rcpts) {
+		my $c = cmd($sock, "RCPT TO:" . expand($r));
+		push @codes, $c;
+		$any = 1 if $c =~ /^2/;
+	}
+	my $data = '-';
+	if ($any) {
+		$data = cmd($sock, "DATA");
+		if ($data eq '354') {
+			print $sock "X-Probe: $name\r\nSubject: relay probe $name\r\n\r\nprobe\r\n.\r\n";
+			$data = reply($sock);
+		}
+	}
+	cmd($sock, "QUIT");
+	close $sock;
+	print "$name MAIL=$m RCPT=" . join(',', @codes) . " DATA=$data\n";
+}
