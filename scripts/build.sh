@@ -3,7 +3,7 @@
 #
 # DIR is relative to the source tree (build/ for the normal build,
 # build-asan/ for the sanitizer build); extra arguments go to configure.
-# Builds the programs and the test helpers.
+# Builds the programs, the test helpers and the bench programs.
 set -eu
 cd "$(dirname "$0")/.."
 dir=$1
@@ -16,4 +16,4 @@ mkdir -p "$dir"
 cd "$dir"
 [ -f Makefile ] || ../configure -q --enable-werror "$@"
 make -s -j2 all
-make -s -j2 tests/unit/test_core tests/unit/rules_dump
+make -s -j2 tests/unit/test_core tests/unit/rules_dump bench-programs

@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 pkgs="build-essential autoconf automake pkg-config
       libmilter-dev libcdb-dev libconfuse-dev
-      tinycdb ucspi-tcp miltertest swaks postfix
+      tinycdb ucspi-tcp miltertest swaks postfix postfix-cdb
       libsasl2-modules sasl2-bin m4 procps iproute2
       libwrap0 liblockfile1 libdb5.3 libnsl2 libldap-2.5-0 libsasl2-2 libssl3
       libmariadb-dev mariadb-server mariadb-client dovecot-pop3d curl"

@@ -50,6 +50,7 @@ done
 run daemon-refusals sh tests/daemon/refusals.sh
 run daemon-reload sh tests/daemon/reload.sh
 run daemon-socket sh tests/daemon/socket.sh
+run bench-loadgen-smoke sh tests/bench/loadgen-smoke.sh
 if [ -x tests/milter/run-vectors.sh ] || [ -f tests/milter/run-vectors.sh ]; then
 	for v in tests/vectors/*.vec; do
 		name=$(basename "$v" .vec)

@@ -338,7 +338,8 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 			    "recipient has no domain (qmail accepts it)");
 		return;
 	}
-	snprintf(domain, sizeof(domain), "%s", a->domain);
+	/* a->domain is the NUL-terminated tail of a->addr (same size as domain) */
+	memcpy(domain, a->domain, a->len - (size_t)(a->domain - a->addr) + 1);
 	if (addr_ipv4_literal(domain, &lit) && t->localiphost[0]) {
 		for (int i = 0; i < t->n_local_v4; i++) {
 			if (t->local_v4[i] == lit) {

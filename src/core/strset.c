@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct entry {
 	const char *key;	/* NULL = empty slot */
@@ -19,6 +20,41 @@ struct strset {
 	size_t mask;		/* capacity - 1, capacity a power of two */
 	size_t count;
 };
+
+/* Tables of 2 MB and more are mapped with transparent huge pages where
+ * the kernel offers them (madvise mode): a lookup in a table of a million
+ * entries is one random access, and 4 kB pages would add a TLB miss to it.
+ * Anonymous mappings start zeroed, like calloc. */
+#define BIG_TABLE (2u << 20)
+
+static struct entry *
+tab_alloc(size_t n)
+{
+	size_t bytes = n * sizeof(struct entry);
+	void *p;
+
+	if (bytes < BIG_TABLE)
+		return calloc(n, sizeof(struct entry));
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);	/* a hint: failure is fine */
+#endif
+	return p;
+}
+
+static void
+tab_free(struct entry *tab, size_t n)
+{
+	if (tab == NULL)
+		return;
+	if (n * sizeof(struct entry) < BIG_TABLE)
+		free(tab);
+	else
+		munmap(tab, n * sizeof(struct entry));
+}
 
 static inline unsigned char
 lc(unsigned char c)
@@ -35,6 +71,15 @@ hash_ci(const char *k, size_t len)
 		h ^= lc((unsigned char)k[i]);
 		h *= 16777619u;
 	}
+	/* FNV-1a's low bits are poorly mixed for keys that differ only in
+	 * a few bytes (h0000001.rh.test, h0000002.rh.test, ...), and the table
+	 * is indexed by the low bits: finish with murmur3's fmix32, or linear
+	 * probing degenerates into long clusters at a million entries */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
@@ -57,7 +102,7 @@ strset_new(size_t expected)
 		return NULL;
 	while (cap < expected * 2)
 		cap *= 2;
-	s->tab = calloc(cap, sizeof(*s->tab));
+	s->tab = tab_alloc(cap);
 	if (s->tab == NULL) {
 		free(s);
 		return NULL;
@@ -83,7 +128,7 @@ static int
 grow(struct strset *s)
 {
 	size_t ncap = (s->mask + 1) * 2;
-	struct entry *nt = calloc(ncap, sizeof(*nt));
+	struct entry *nt = tab_alloc(ncap);
 
 	if (nt == NULL)
 		return -1;
@@ -93,7 +138,7 @@ grow(struct strset *s)
 		if (e->key)
 			*slot_for(nt, ncap - 1, e->key, e->len, e->hash) = *e;
 	}
-	free(s->tab);
+	tab_free(s->tab, s->mask + 1);
 	s->tab = nt;
 	s->mask = ncap - 1;
 	return 0;
@@ -120,6 +165,12 @@ strset_add(struct strset *s, const char *key, size_t len, unsigned lineno)
 	return 0;
 }
 
+void
+strset_prefetch(const struct strset *s, const char *key, size_t len)
+{
+	__builtin_prefetch(&s->tab[hash_ci(key, len) & s->mask], 1);
+}
+
 unsigned
 strset_find(const struct strset *s, const char *key, size_t len)
 {
@@ -141,7 +192,7 @@ void
 strset_free(struct strset *s)
 {
 	if (s) {
-		free(s->tab);
+		tab_free(s->tab, s->mask + 1);
 		free(s);
 	}
 }

@@ -17,6 +17,9 @@ struct strset *strset_new(size_t expected);
 /* Returns 0, or -1 when out of memory. */
 int strset_add(struct strset *s, const char *key, size_t len, unsigned lineno);
 /* Returns the line number of the entry (>= 1), or 0 if absent. */
+/* A hint before adding many keys: start loading key's slot into the cache
+ * (a bulk load issues it a few keys ahead of strset_add). */
+void strset_prefetch(const struct strset *s, const char *key, size_t len);
 unsigned strset_find(const struct strset *s, const char *key, size_t len);
 size_t strset_count(const struct strset *s);
 void strset_free(struct strset *s);

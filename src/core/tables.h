@@ -43,7 +43,8 @@ struct file_stamp {
 	struct timespec mtime, ctime;
 };
 
-/* A control file loaded into a case-insensitive set. */
+/* A control file loaded into a case-insensitive set.  After loading,
+ * lines.v is NULL (freed); lines.n and lines.buf (the keys) remain. */
 struct ctl_set {
 	int present;
 	struct ctl_lines lines;

@@ -1,0 +1,52 @@
+#!/bin/sh
+# bench/run.sh - run the benchmarks and print one table (bench/README.md).
+#
+#   sh bench/run.sh [SECTION...]     sections: proto scale reload postfix
+#                                    (default: all, in that order)
+#
+# QR_BUILD: build directory (default build; "make bench" sets it).
+# BENCH_ROUNDS, BENCH_SECS: rounds and seconds per measurement.
+# Needs root for the Postfix section (a private instance on a free port).
+set -u
+cd "$(dirname "$0")/.."
+QR_BUILD=${QR_BUILD:-build}
+export QR_BUILD
+if [ ! -x "$QR_BUILD/src/qrelay-milter" ] || [ ! -x "$QR_BUILD/bench/loadgen" ]; then
+	make -s -C "$QR_BUILD" all bench-programs || exit 1
+fi
+BW=$(mktemp -d /tmp/qrelay-bench.XXXXXX)
+chmod 755 "$BW"
+export BW
+# every daemon a section starts is listed in $BW/pids; stop them on exit
+cleanup() {
+	[ -f "$BW/pids" ] && for p in $(cat "$BW/pids"); do kill -TERM "$p" 2>/dev/null; done
+	[ -d "$BW/pfx/etc" ] && postfix -c "$BW/pfx/etc" stop > /dev/null 2>&1
+	sleep 0.5
+	rm -rf "$BW"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+: > "$BW/rows"
+. bench/lib.sh
+
+sections=${*:-proto scale reload postfix}
+echo "qrelay-milter benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== generating the big tables (rcpthosts 100k lines, morercpthosts.cdb 1M, 10k rules)"
+sh bench/gentables.sh "$BW/big" 100000 1000000 10000 20000 || exit 1
+
+for s in $sections; do
+	case $s in
+	proto) . bench/proto.sh ;;
+	scale) . bench/scale.sh ;;
+	reload) . bench/reload.sh ;;
+	postfix) . bench/postfix.sh ;;
+	*) echo "unknown section $s" >&2; exit 2 ;;
+	esac
+done
+
+echo
+echo "| measurement | qrelay-milter | baseline | ratio | target | |"
+echo "|---|---|---|---|---|---|"
+grep '^ROW|' "$BW/rows" | cut -d'|' -f2- | sed 's/^/| /; s/$/ |/; s/|/ | /g; s/  */ /g; s/^ //'
+grep '^NOTE|' "$BW/rows" | cut -d'|' -f2- | sed 's/^/- /'
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
