@@ -252,6 +252,31 @@ for m in pfx sm; do
 		bad "$m: $n of $nprobes probes completed"; sed 's/^/#   /' "$work/probes.$m"; fi
 done
 
+# --- later transactions on one connection are checked again -----------------
+# NAME, then the fields for smtp-probe.pl, then the RCPT codes wanted.
+tab=$(printf '\t')
+cat >"$work/sessions" <<EOF
+txn-hosted-then-foreign$tab-$tab<user@example.com>$tab--$tab-$tab<victim@elsewhere.example>
+txn-rset-then-foreign$tab-$tab<user@example.com>${tab}RSET$tab-$tab<victim@elsewhere.example>$tab<user@example.net>
+txn-foreign-hosted-foreign$tab-$tab<victim@elsewhere.example>$tab--$tab-$tab<user@example.com>$tab--$tab-$tab<user@example.com>$tab<victim2@elsewhere.example>
+EOF
+for m in pfx sm; do
+	case $m in
+	pfx) port=$PFX_PORT ;;
+	sm) port=$SM_PORT ;;
+	esac
+	perl tests/mta/smtp-probe.pl 127.0.0.1 "$port" 127.0.0.1 "$work/sessions" >"$work/sessions.$m" 2>&1
+	while read -r name want; do
+		got=$(sed -n "s/^$name .* RCPT=\([^ ]*\) .*/\1/p" "$work/sessions.$m")
+		if [ "$got" = "$want" ]; then ok "$m $name: RCPT replies $got"; else
+			bad "$m $name: RCPT replies '$got', want $want"; grep "^$name " "$work/sessions.$m"; fi
+	done <<EOF
+txn-hosted-then-foreign 250|553
+txn-rset-then-foreign 250|553,250
+txn-foreign-hosted-foreign 553|250|250,553
+EOF
+done
+
 drain
 
 # --- check what arrived ---------------------------------------------------------
@@ -277,7 +302,15 @@ for m in pfx sm; do
 	h=$(arrivals hosted "$m" X-Probe "*")
 	acc=$(grep -c 'RCPT=[^ ]*2[0-9][0-9]' "$work/probes.$m")
 	echo "# $m: probes with a recipient accepted: $acc, delivered to the hosted maildir: $h, relayed to the outside sink: $s"
-	if [ "$s" = 0 ]; then ok "$m: 0 of $nprobes relay probes reached the outside"; else
+	for t in txn-hosted-then-foreign txn-rset-then-foreign txn-foreign-hosted-foreign; do
+		s=$((s + $(arrivals sink "$m" X-Probe "$t")))
+	done
+	th=$(( $(arrivals hosted "$m" X-Probe txn-hosted-then-foreign) +
+		$(arrivals hosted "$m" X-Probe txn-rset-then-foreign) +
+		$(arrivals hosted "$m" X-Probe txn-foreign-hosted-foreign) ))
+	if [ "$th" = 4 ]; then ok "$m: the 4 hosted messages of the multi-transaction sessions arrived"; else
+		bad "$m: $th of 4 hosted messages of the multi-transaction sessions arrived"; fi
+	if [ "$s" = 0 ]; then ok "$m: 0 of $nprobes relay probes (and 0 later transactions) reached the outside"; else
 		bad "$m: $s relay probes reached the outside:"
 		grep '^X-Probe:' "$work/sink/net.dump" | sed 's/^/#   /'
 	fi

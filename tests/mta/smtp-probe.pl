@@ -11,7 +11,9 @@
 # {C*N} stands for the character C repeated N times.  Each RCPT-ARG is sent
 # verbatim after "RCPT TO:".  When a recipient is accepted, a message with
 # an "X-Probe: NAME" header is sent, so that wherever it lands it can be
-# told apart.  Output, one line per probe:
+# told apart.  A field "--" (after the message) or "RSET" (instead of it)
+# starts another transaction on the same connection; the next field is its
+# MAIL-ARG.  Output, one line per probe (transactions joined by "|"):
 #   NAME MAIL=250 RCPT=553[,250...] DATA=250|-
 # Uses only perl-base (IO::Socket::INET).
 use strict;
@@ -77,22 +79,40 @@ while (my $l = <$fh>) {
 		next;
 	}
 	cmd($sock, "EHLO probe.test");
-	my $m = cmd($sock, "MAIL FROM:$mail");
-	my (@codes, $any);
-	for my $r (@rcpts) {
-		my $c = cmd($sock, "RCPT TO:" . expand($r));
-		push @codes, $c;
-		$any = 1 if $c =~ /^2/;
-	}
-	my $data = '-';
-	if ($any) {
-		$data = cmd($sock, "DATA");
-		if ($data eq '354') {
-			print $sock "X-Probe: $name\r\nSubject: relay probe $name\r\n\r\nprobe\r\n.\r\n";
-			$data = reply($sock);
+	my (@m, @rc, @d);
+	while (1) {
+		push @m, cmd($sock, "MAIL FROM:$mail");
+		my (@codes, $any, $next);
+		while (@rcpts) {
+			my $r = shift @rcpts;
+			if ($r eq '--' || $r eq 'RSET') {
+				$next = $r;
+				last;
+			}
+			my $c = cmd($sock, "RCPT TO:" . expand($r));
+			push @codes, $c;
+			$any = 1 if $c =~ /^2/;
 		}
+		my $data = '-';
+		if (defined $next && $next eq 'RSET') {
+			$data = 'RSET=' . cmd($sock, "RSET");
+		} elsif (!$any && defined $next) {
+			$data = 'RSET=' . cmd($sock, "RSET");	# nothing to send; close it
+		} elsif ($any) {
+			$data = cmd($sock, "DATA");
+			if ($data eq '354') {
+				print $sock "X-Probe: $name\r\nSubject: relay probe $name\r\n\r\nprobe\r\n.\r\n";
+				$data = reply($sock);
+			}
+		}
+		push @rc, join(',', @codes);
+		push @d, $data;
+		last unless defined $next && @rcpts;
+		$mail = shift @rcpts;
+		$mail = $mail eq '-' ? '<s@outside.example>' : expand($mail);
 	}
 	cmd($sock, "QUIT");
 	close $sock;
-	print "$name MAIL=$m RCPT=" . join(',', @codes) . " DATA=$data\n";
+	print "$name MAIL=" . join('|', @m) . " RCPT=" . join('|', @rc) .
+	    " DATA=" . join('|', @d) . "\n";
 }
