@@ -243,6 +243,29 @@ verdict_of(int cmd, const char *data, uint32_t len)
 	}
 }
 
+/* Send the packets in b; unless the milter said it will not reply, read
+ * the reply into *v and set *done when the session ends here (a refusal,
+ * or "accept" = no more stages).  -1 when the connection failed. */
+static int
+stage(int fd, const struct buf *b, int noreply, int *v, int *done)
+{
+	char data[1024];
+	uint32_t dlen = 0;
+	int cmd;
+
+	if (write_all(fd, b->d, b->n) != 0)
+		return -1;
+	if (noreply)
+		return 0;
+	cmd = read_reply(fd, data, sizeof(data), &dlen);
+	*v = verdict_of(cmd, data, dlen);
+	if (*v == V_FAILED)
+		return -1;
+	if (*v != V_ACCEPT || cmd == 'a')
+		*done = 1;
+	return 0;
+}
+
 /* One session.  Returns its verdict (the RCPT's, or an earlier refusal). */
 static int
 session(const struct traffic *tr)
@@ -297,16 +320,8 @@ session(const struct traffic *tr)
 		b.d[b.n++] = 0x39;
 		putstr(&b, tr->ip);
 		pkt_end(&b, at);
-		if (write_all(fd, b.d, b.n) != 0)
+		if (stage(fd, &b, (proto & P_NR_CONN) != 0, &v, &done) != 0)
 			goto fail;
-		if (!(proto & P_NR_CONN)) {
-			cmd = read_reply(fd, data, sizeof(data), &dlen);
-			v = verdict_of(cmd, data, dlen);
-			if (v == V_FAILED)
-				goto fail;
-			if (v != V_ACCEPT || cmd == 'a')
-				done = 1;
-		}
 	}
 	/* HELO */
 	if (!done && !(proto & P_NOHELO)) {
@@ -314,16 +329,8 @@ session(const struct traffic *tr)
 		at = pkt_begin(&b, 'H');
 		putstr(&b, "client.bench.test");
 		pkt_end(&b, at);
-		if (write_all(fd, b.d, b.n) != 0)
+		if (stage(fd, &b, (proto & P_NR_HELO) != 0, &v, &done) != 0)
 			goto fail;
-		if (!(proto & P_NR_HELO)) {
-			cmd = read_reply(fd, data, sizeof(data), &dlen);
-			v = verdict_of(cmd, data, dlen);
-			if (v == V_FAILED)
-				goto fail;
-			if (v != V_ACCEPT || cmd == 'a')
-				done = 1;
-		}
 	}
 	/* MAIL */
 	if (!done && !(proto & P_NOMAIL)) {
@@ -342,16 +349,8 @@ session(const struct traffic *tr)
 		at = pkt_begin(&b, 'M');
 		putstr(&b, tr->from);
 		pkt_end(&b, at);
-		if (write_all(fd, b.d, b.n) != 0)
+		if (stage(fd, &b, (proto & P_NR_MAIL) != 0, &v, &done) != 0)
 			goto fail;
-		if (!(proto & P_NR_MAIL)) {
-			cmd = read_reply(fd, data, sizeof(data), &dlen);
-			v = verdict_of(cmd, data, dlen);
-			if (v == V_FAILED)
-				goto fail;
-			if (v != V_ACCEPT || cmd == 'a')
-				done = 1;
-		}
 	}
 	/* RCPT */
 	if (!done && !(proto & P_NORCPT)) {
@@ -366,14 +365,8 @@ session(const struct traffic *tr)
 		at = pkt_begin(&b, 'R');
 		putstr(&b, tr->rcpt);
 		pkt_end(&b, at);
-		if (write_all(fd, b.d, b.n) != 0)
+		if (stage(fd, &b, (proto & P_NR_RCPT) != 0, &v, &done) != 0)
 			goto fail;
-		if (!(proto & P_NR_RCPT)) {
-			cmd = read_reply(fd, data, sizeof(data), &dlen);
-			v = verdict_of(cmd, data, dlen);
-			if (v == V_FAILED)
-				goto fail;
-		}
 	}
 	/* ABORT, QUIT: no replies */
 	b.n = 0;

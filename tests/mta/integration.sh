@@ -170,18 +170,20 @@ drain() {
 }
 
 # --- 1. scenarios -------------------------------------------------------------
+mta_port() {	# mta_port pfx|sm
+	case $1 in
+	pfx) echo "$PFX_PORT" ;;
+	sm) echo "$SM_PORT" ;;
+	esac
+}
 # send MTA NAME [swaks args]: one message with header "X-Control: NAME";
 # leaves the transcript in $work/NAME.MTA.swaks and the RCPT (or first
 # error) reply in $reply.
 send() {
 	_mta=$1 _name=$2
 	shift 2
-	case $_mta in
-	pfx) _port=$PFX_PORT ;;
-	sm) _port=$SM_PORT ;;
-	esac
 	_out="$work/$_name.$_mta.swaks"
-	swaks --server "127.0.0.1:$_port" --timeout 60 --header "X-Control: $_name" \
+	swaks --server "127.0.0.1:$(mta_port "$_mta")" --timeout 60 --header "X-Control: $_name" \
 		--helo client.test "$@" >"$_out" 2>&1
 	reply=$(sed -n '/^ *-> RCPT TO/{n;p;q;}' "$_out")
 	[ -n "$reply" ] || reply=$(grep -m 1 '^<\*\*' "$_out")
@@ -239,14 +241,13 @@ fi
 echo "pfx sasl-bad-password none" >>"$work/expect"
 
 # --- 2. the relay-probe corpus ------------------------------------------------
+# probe MTA SOURCE-ADDR FILE OUT: raw SMTP sessions with smtp-probe.pl
+probe() {
+	perl tests/mta/smtp-probe.pl 127.0.0.1 "$(mta_port "$1")" "$2" "$3" >"$4" 2>&1
+}
 nprobes=$(grep -v -E '^[[:space:]]*(#|$)' tests/mta/relay-probes.txt | wc -l)
 for m in pfx sm; do
-	case $m in
-	pfx) port=$PFX_PORT ;;
-	sm) port=$SM_PORT ;;
-	esac
-	perl tests/mta/smtp-probe.pl 127.0.0.1 "$port" 127.0.0.1 tests/mta/relay-probes.txt \
-		>"$work/probes.$m" 2>&1
+	probe "$m" 127.0.0.1 tests/mta/relay-probes.txt "$work/probes.$m"
 	n=$(grep -c ' MAIL=' "$work/probes.$m")
 	if [ "$n" -eq "$nprobes" ]; then ok "$m: all $n probes sent"; else
 		bad "$m: $n of $nprobes probes completed"; sed 's/^/#   /' "$work/probes.$m"; fi
@@ -261,11 +262,7 @@ txn-rset-then-foreign$tab-$tab<user@example.com>${tab}RSET$tab-$tab<victim@elsew
 txn-foreign-hosted-foreign$tab-$tab<victim@elsewhere.example>$tab--$tab-$tab<user@example.com>$tab--$tab-$tab<user@example.com>$tab<victim2@elsewhere.example>
 EOF
 for m in pfx sm; do
-	case $m in
-	pfx) port=$PFX_PORT ;;
-	sm) port=$SM_PORT ;;
-	esac
-	perl tests/mta/smtp-probe.pl 127.0.0.1 "$port" 127.0.0.1 "$work/sessions" >"$work/sessions.$m" 2>&1
+	probe "$m" 127.0.0.1 "$work/sessions" "$work/sessions.$m"
 	while read -r name want; do
 		got=$(sed -n "s/^$name .* RCPT=\([^ ]*\) .*/\1/p" "$work/sessions.$m")
 		if [ "$got" = "$want" ]; then ok "$m $name: RCPT replies $got"; else
@@ -328,12 +325,7 @@ echo "# controls: relay-client messages at the sink $got_sink of $ctl_sink, host
 # client (127.0.0.5) must reach the sink.
 for m in pfx sm; do
 	eval "before_$m=\$(arrivals sink $m X-Probe '*')"
-	case $m in
-	pfx) port=$PFX_PORT ;;
-	sm) port=$SM_PORT ;;
-	esac
-	perl tests/mta/smtp-probe.pl 127.0.0.1 "$port" 127.0.0.5 tests/mta/relay-probes.txt \
-		>"$work/probes-relayclient.$m" 2>&1
+	probe "$m" 127.0.0.5 tests/mta/relay-probes.txt "$work/probes-relayclient.$m"
 done
 drain
 for m in pfx sm; do
