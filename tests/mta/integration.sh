@@ -219,6 +219,10 @@ for m in pfx sm; do
 	scenario $m deny-rule none '^5[0-9][0-9] ' --local-interface 127.0.0.66 \
 		--from s@outside.example --to user@example.com
 	scenario $m relaymailfrom sink "$accepted" --from trusted@partner.example --to friend@elsewhere.example
+	# refused at MAIL (no reply asked for), answered at RCPT, as qmail does
+	scenario $m badmailfrom none "$relay_refused" --from spammer@bad.example --to user@example.com
+	scenario $m badmailfrom-relayclient none "$relay_refused" --local-interface 127.0.0.5 \
+		--from spammer@bad.example --to friend@elsewhere.example
 	scenario $m relaymailfrom-other-sender none "$relay_refused" --from other@partner.example \
 		--to friend@elsewhere.example
 done
