@@ -204,16 +204,27 @@ backing_off(struct popmysql *p, char *err, size_t errlen)
 	return rc;
 }
 
+/* A string for a quoted SQL literal.  The connection's character set is
+ * always utf8mb4 (db_connect), in which no multibyte character contains a
+ * quote or a backslash, so libmariadb's connection-less escaping is exact
+ * here.  to must hold 2 * 256 + 1 bytes; longer input is cut at 256. */
+static const char *
+sql_escape(char *to, const char *from)
+{
+	size_t len = strlen(from);
+
+	mysql_escape_string(to, from, (unsigned long)(len > 256 ? 256 : len));
+	return to;
+}
+
 /* Run a statement on a pooled connection; on success *res holds the result
  * (NULL for statements without one) and *affected the affected rows.  A
  * reused connection that turns out to be dead (server restarted) is
  * reopened once, if that failure was quick.  0 or -1 with err. */
 static int
-run(struct popmysql *p, const char *fmt_ip, const char *ip,
-    const char *user, MYSQL_RES **res, long *affected, char *err,
-    size_t errlen)
+run(struct popmysql *p, const char *q, MYSQL_RES **res, long *affected,
+    char *err, size_t errlen)
 {
-	char q[2048], eip[2 * IP_TEXT_MAX + 1], euser[2 * 256 + 1];
 	struct timespec t0, until;
 	int i, tries;
 
@@ -243,20 +254,6 @@ run(struct popmysql *p, const char *fmt_ip, const char *ip,
 			p->slots[i].m = m;
 			fresh = 1;
 		}
-		mysql_real_escape_string(m, eip, ip ? ip : "",
-					 ip ? strlen(ip) : 0);
-		if (user) {
-			size_t ul = strlen(user);
-
-			if (ul > 256)
-				ul = 256;
-			mysql_real_escape_string(m, euser, user, ul);
-		} else {
-			euser[0] = '\0';
-		}
-		/* fmt_ip has %s for the ip then the user; identifiers were
-		 * validated as [A-Za-z0-9_] when the configuration was read */
-		snprintf(q, sizeof(q), fmt_ip, eip, euser);
 		if (mysql_query(m, q) == 0) {
 			if (mysql_field_count(m) > 0 &&
 			    (*res = mysql_store_result(m)) == NULL) {
@@ -290,23 +287,26 @@ popmysql_lookup(void *impl, const char *ip, const char *sender, char *why,
 		size_t whylen)
 {
 	struct popmysql *p = impl;
-	char q[1024], err[512];
+	char q[1024], err[512], eip[2 * 256 + 1];
 	long long cutoff = (long long)time(NULL) - p->expiry;
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	long aff;
 	int found = 0;
 
+	/* identifiers were checked as [A-Za-z0-9_] when the configuration
+	 * was read; the address is escaped all the same */
+	sql_escape(eip, ip);
 	if (p->indimail)
 		snprintf(q, sizeof(q),
-			 "SELECT `%s`, `%s` FROM `%s` WHERE `%s` = '%%s' AND `%s` > %lld%%.0s",
-			 p->c_email, p->c_time, p->table, p->c_ip, p->c_time,
-			 cutoff);
+			 "SELECT `%s`, `%s` FROM `%s` WHERE `%s` = '%s' AND `%s` > %lld",
+			 p->c_email, p->c_time, p->table, p->c_ip, eip,
+			 p->c_time, cutoff);
 	else
 		snprintf(q, sizeof(q),
-			 "SELECT `%s` FROM `%s` WHERE `%s` = '%%s' AND `%s` > %lld LIMIT 1%%.0s",
-			 p->c_time, p->table, p->c_ip, p->c_time, cutoff);
-	if (run(p, q, ip, NULL, &res, &aff, err, sizeof(err)) != 0) {
+			 "SELECT `%s` FROM `%s` WHERE `%s` = '%s' AND `%s` > %lld LIMIT 1",
+			 p->c_time, p->table, p->c_ip, eip, p->c_time, cutoff);
+	if (run(p, q, &res, &aff, err, sizeof(err)) != 0) {
 		snprintf(why, whylen, "mysql %s relay table: %s",
 			 schema_name(p), err);
 		return POP_ERROR;
@@ -337,7 +337,7 @@ popmysql_allow(void *impl, const char *ip, const char *user, char *err,
 {
 	struct popmysql *p = impl;
 	struct client_ip cip;
-	char q[1024], lower[257];
+	char q[2048], lower[257], euser[2 * 256 + 1], eip[2 * 256 + 1];
 	MYSQL_RES *res;
 	long aff;
 
@@ -355,16 +355,17 @@ popmysql_allow(void *impl, const char *ip, const char *user, char *err,
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
 		snprintf(q, sizeof(q),
-			 "REPLACE INTO `%s` (`%s`, `%s`, `%s`) VALUES ('%%2$s', '%%1$s', %lld)",
+			 "REPLACE INTO `%s` (`%s`, `%s`, `%s`) VALUES ('%s', '%s', %lld)",
 			 p->table, p->c_email, p->c_ip, p->c_time,
+			 sql_escape(euser, lower), sql_escape(eip, cip.text),
 			 (long long)time(NULL));
-		user = lower;
 	} else {
 		snprintf(q, sizeof(q),
-			 "REPLACE INTO `%s` (`%s`, `%s`) VALUES ('%%1$s', %lld)%%2$.0s",
-			 p->table, p->c_ip, p->c_time, (long long)time(NULL));
+			 "REPLACE INTO `%s` (`%s`, `%s`) VALUES ('%s', %lld)",
+			 p->table, p->c_ip, p->c_time, sql_escape(eip, cip.text),
+			 (long long)time(NULL));
 	}
-	if (run(p, q, cip.text, user, &res, &aff, err, errlen) != 0)
+	if (run(p, q, &res, &aff, err, errlen) != 0)
 		return -1;
 	if (res)
 		mysql_free_result(res);
@@ -378,9 +379,9 @@ popmysql_expire(void *impl, long *removed, char *err, size_t errlen)
 	char q[512];
 	MYSQL_RES *res;
 
-	snprintf(q, sizeof(q), "DELETE FROM `%s` WHERE `%s` <= %lld%%.0s%%.0s",
+	snprintf(q, sizeof(q), "DELETE FROM `%s` WHERE `%s` <= %lld",
 		 p->table, p->c_time, (long long)time(NULL) - p->expiry);
-	if (run(p, q, NULL, NULL, &res, removed, err, errlen) != 0)
+	if (run(p, q, &res, removed, err, errlen) != 0)
 		return -1;
 	if (res)
 		mysql_free_result(res);
@@ -399,13 +400,13 @@ popmysql_list(void *impl, FILE *out, char *err, size_t errlen)
 
 	if (p->indimail)
 		snprintf(q, sizeof(q),
-			 "SELECT `%s`, `%s`, `%s` FROM `%s` ORDER BY `%s`%%.0s%%.0s",
+			 "SELECT `%s`, `%s`, `%s` FROM `%s` ORDER BY `%s`",
 			 p->c_ip, p->c_time, p->c_email, p->table, p->c_time);
 	else
 		snprintf(q, sizeof(q),
-			 "SELECT `%s`, `%s` FROM `%s` ORDER BY `%s`%%.0s%%.0s",
+			 "SELECT `%s`, `%s` FROM `%s` ORDER BY `%s`",
 			 p->c_ip, p->c_time, p->table, p->c_time);
-	if (run(p, q, NULL, NULL, &res, &aff, err, errlen) != 0)
+	if (run(p, q, &res, &aff, err, errlen) != 0)
 		return -1;
 	while (res && (row = mysql_fetch_row(res)) != NULL) {
 		long long ts = row[1] ? strtoll(row[1], NULL, 10) : 0;

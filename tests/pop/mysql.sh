@@ -192,6 +192,8 @@ check "daemon stops cleanly" test "${QD_STATUS:-1}" -eq 0
 # --- IndiMail schema: the sender must match the stored address --------------
 check "qrelayctl allow (IndiMail) needs a user" sh -c "! '$CTL' -c '$W/indi.conf' allow 192.0.2.9 2>/dev/null"
 check "qrelayctl allow (IndiMail)" "$CTL" -c "$W/indi.conf" allow 192.0.2.9 Bob@Example.COM
+check "qrelayctl allow (IndiMail) stores a quote in the address as data" "$CTL" -c "$W/indi.conf" allow 192.0.2.10 "o'neil\\@example.com"
+check "qrelayctl list shows it verbatim" sh -c "'$CTL' -c '$W/indi.conf' list | grep -q -F \"user=o'neil\\\\@example.com\""
 qd_start -c "$W/indi.conf" || { bad "daemon starts with the IndiMail schema"; end; exit 1; }
 expect "IndiMail: same address and sender relays" accept "$(pop_vec 192.0.2.9 '<bob@example.com>' '<a@evil.example>')"
 check "decision line names the stored email" grep -q 'mysql indimail relay table ip 192.0.2.9 email bob@example.com' "$QD_LOG"
