@@ -28,6 +28,16 @@ struct popdir {
 	atomic_int failing;	/* an incident is being reported */
 };
 
+/* The directory answered (a file or no file): end a reported incident.
+ * Reads the flag first, so the common case writes no shared memory. */
+static void
+popdir_answered(struct popdir *d)
+{
+	if (atomic_load(&d->failing) && atomic_exchange(&d->failing, 0))
+		pop_log(LOG_NOTICE, "pop-before-smtp: relay-ctrl dir %s is readable again",
+			d->dir);
+}
+
 static int
 popdir_lookup(void *impl, const char *ip, const char *sender, char *why,
 	      size_t whylen)
@@ -36,19 +46,14 @@ popdir_lookup(void *impl, const char *ip, const char *sender, char *why,
 	char path[SETTINGS_PATH_MAX + IP_TEXT_MAX + 2];
 	struct stat st;
 	time_t now = time(NULL);
+	int found;
 
 	(void)sender;
 	/* a normalised address never holds '/', but be sure */
 	if (strchr(ip, '/') || ip[0] == '.')
 		return POP_NO;
 	snprintf(path, sizeof(path), "%s/%s", d->dir, ip);
-	if (stat(path, &st) != 0) {
-		if (errno == ENOENT) {
-			if (atomic_exchange(&d->failing, 0))
-				pop_log(LOG_NOTICE, "pop-before-smtp: relay-ctrl dir %s is readable again",
-					d->dir);
-			return POP_NO;
-		}
+	if ((found = stat(path, &st) == 0) == 0 && errno != ENOENT) {
 		snprintf(why, whylen, "relay-ctrl dir: cannot stat %s: %s",
 			 path, strerror(errno));
 		if (atomic_exchange(&d->failing, 1) == 0)
@@ -56,10 +61,8 @@ popdir_lookup(void *impl, const char *ip, const char *sender, char *why,
 				why);
 		return POP_ERROR;
 	}
-	if (atomic_exchange(&d->failing, 0))
-		pop_log(LOG_NOTICE, "pop-before-smtp: relay-ctrl dir %s is readable again",
-			d->dir);
-	if ((long long)st.st_mtime + d->expiry < (long long)now)
+	popdir_answered(d);
+	if (!found || (long long)st.st_mtime + d->expiry < (long long)now)
 		return POP_NO;
 	snprintf(why, whylen, "pop-before-smtp relay-ctrl dir %s age %llds",
 		 path, (long long)now - (long long)st.st_mtime);
