@@ -53,7 +53,8 @@ popdir_lookup(void *impl, const char *ip, const char *sender, char *why,
 	if (strchr(ip, '/') || ip[0] == '.')
 		return POP_NO;
 	snprintf(path, sizeof(path), "%s/%s", d->dir, ip);
-	if ((found = stat(path, &st) == 0) == 0 && errno != ENOENT) {
+	found = stat(path, &st) == 0;
+	if (!found && errno != ENOENT) {
 		snprintf(why, whylen, "relay-ctrl dir: cannot stat %s: %s",
 			 path, strerror(errno));
 		if (atomic_exchange(&d->failing, 1) == 0)
