@@ -75,55 +75,53 @@ validate_nonneg(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* "pop_before_smtp": which SMTP-after-POP backend. */
+/* Keyword options, parsed by libconfuse (CFG_INT_CB) into an int. */
+struct keyword {
+	const char *name;
+	int value;
+};
+
+static const struct keyword pop_backends[] = {
+	{ "none", POP_BACKEND_NONE }, { "no", POP_BACKEND_NONE },
+	{ "directory", POP_BACKEND_DIR }, { "relay-ctrl", POP_BACKEND_DIR },
+	{ "mysql", POP_BACKEND_MYSQL }, { "mariadb", POP_BACKEND_MYSQL },
+	{ NULL, 0 }
+};
+
+static const struct keyword pop_schemas[] = {
+	{ "vpopmail", POP_SCHEMA_VPOPMAIL }, { "indimail", POP_SCHEMA_INDIMAIL },
+	{ NULL, 0 }
+};
+
 static int
-pop_backend_value(const char *v)
+parse_keyword(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result,
+	      const struct keyword *k, const char *choices)
 {
-	if (v == NULL)
-		return -1;
-	if (strcmp(v, "none") == 0 || strcmp(v, "no") == 0)
-		return POP_BACKEND_NONE;
-	if (strcmp(v, "directory") == 0 || strcmp(v, "relay-ctrl") == 0)
-		return POP_BACKEND_DIR;
-	if (strcmp(v, "mysql") == 0 || strcmp(v, "mariadb") == 0)
-		return POP_BACKEND_MYSQL;
+	for (; k->name; k++) {
+		if (strcmp(value, k->name) == 0) {
+			*(long *)result = k->value;
+			return 0;
+		}
+	}
+	cfg_error(cfg, "%s: \"%s\" is not one of %s", opt->name, value,
+		  choices);
 	return -1;
 }
 
 static int
-validate_pop_backend(cfg_t *cfg, cfg_opt_t *opt)
+parse_pop_backend(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+		  void *result)
 {
-	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
-
-	if (pop_backend_value(v) < 0) {
-		cfg_error(cfg, "%s: \"%s\" is not one of none, directory, mysql",
-			  opt->name, v ? v : "");
-		return -1;
-	}
-	return 0;
+	return parse_keyword(cfg, opt, value, result, pop_backends,
+			     "none, directory, mysql");
 }
 
 static int
-schema_value(const char *v)
+parse_pop_schema(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+		 void *result)
 {
-	if (v && strcmp(v, "vpopmail") == 0)
-		return POP_SCHEMA_VPOPMAIL;
-	if (v && strcmp(v, "indimail") == 0)
-		return POP_SCHEMA_INDIMAIL;
-	return -1;
-}
-
-static int
-validate_schema(cfg_t *cfg, cfg_opt_t *opt)
-{
-	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
-
-	if (schema_value(v) < 0) {
-		cfg_error(cfg, "%s: \"%s\" is not vpopmail or indimail",
-			  opt->name, v ? v : "");
-		return -1;
-	}
-	return 0;
+	return parse_keyword(cfg, opt, value, result, pop_schemas,
+			     "vpopmail, indimail");
 }
 
 /* Table and column names go into SQL backquoted: letters, digits, '_'. */
@@ -229,7 +227,8 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 		CFG_INT("milter_timeout", 30, CFGF_NODEFAULT),
 		CFG_STR("syslog_facility", NULL, CFGF_NODEFAULT),
 		CFG_STR("syslog_ident", NULL, CFGF_NODEFAULT),
-		CFG_STR("pop_before_smtp", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("pop_before_smtp", 0, CFGF_NODEFAULT,
+			   parse_pop_backend),
 		CFG_STR("pop_dir", NULL, CFGF_NODEFAULT),
 		CFG_INT("pop_expiry", 900, CFGF_NODEFAULT),
 		CFG_STR("mysql_host", NULL, CFGF_NODEFAULT),
@@ -238,7 +237,7 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 		CFG_STR("mysql_user", NULL, CFGF_NODEFAULT),
 		CFG_STR("mysql_password", NULL, CFGF_NODEFAULT),
 		CFG_STR("mysql_database", NULL, CFGF_NODEFAULT),
-		CFG_STR("mysql_schema", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("mysql_schema", 0, CFGF_NODEFAULT, parse_pop_schema),
 		CFG_STR("mysql_table", NULL, CFGF_NODEFAULT),
 		CFG_STR("mysql_ip_column", NULL, CFGF_NODEFAULT),
 		CFG_STR("mysql_email_column", NULL, CFGF_NODEFAULT),
@@ -268,10 +267,8 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 	cfg_set_validate_func(cfg, "socket_mode", validate_mode);
 	cfg_set_validate_func(cfg, "reload_interval", validate_nonneg);
 	cfg_set_validate_func(cfg, "milter_timeout", validate_nonneg);
-	cfg_set_validate_func(cfg, "pop_before_smtp", validate_pop_backend);
 	cfg_set_validate_func(cfg, "pop_expiry", validate_expiry);
 	cfg_set_validate_func(cfg, "mysql_port", validate_port);
-	cfg_set_validate_func(cfg, "mysql_schema", validate_schema);
 	cfg_set_validate_func(cfg, "mysql_table", validate_ident);
 	cfg_set_validate_func(cfg, "mysql_ip_column", validate_ident);
 	cfg_set_validate_func(cfg, "mysql_email_column", validate_ident);
@@ -344,10 +341,9 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 	if (cfg_size(cfg, "milter_timeout"))
 		s->milter_timeout = (int)cfg_getint(cfg, "milter_timeout");
 	if (cfg_size(cfg, "pop_before_smtp"))
-		s->pop_backend =
-			pop_backend_value(cfg_getstr(cfg, "pop_before_smtp"));
+		s->pop_backend = (int)cfg_getint(cfg, "pop_before_smtp");
 	if (cfg_size(cfg, "mysql_schema"))
-		s->mysql_schema = schema_value(cfg_getstr(cfg, "mysql_schema"));
+		s->mysql_schema = (int)cfg_getint(cfg, "mysql_schema");
 	{
 		const struct {
 			const char *key;
