@@ -19,7 +19,7 @@ done
 # a cdb that opens fine but whose hash table points past its end: every
 # lookup fails with EPROTO, which must turn into a tempfail, never an accept
 mkdir -p corrupt/control
-echo example.com > corrupt/control/rcpthosts
+printf 'example.com\n.example.org\n' > corrupt/control/rcpthosts
 i=0
 while [ $i -lt 256 ]; do
 	printf '\000\010\000\000\350\003\000\000'

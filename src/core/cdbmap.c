@@ -66,6 +66,31 @@ cdbmap_find(const struct cdbmap *m, const void *key, unsigned klen,
 }
 
 void
+cdbmap_start(const struct cdbmap *m, struct cdbmap_probe *p, const void *key,
+	     unsigned klen)
+{
+	if (!m->open) {
+		p->state = 0;
+		return;
+	}
+	p->c = m->cdb;
+	p->state = cdb_findinit(&p->f, &p->c, key, klen);
+	if (p->state > 0)	/* cdb_htp: the key's first hash slot */
+		__builtin_prefetch(p->f.cdb_htp);
+}
+
+int
+cdbmap_finish(struct cdbmap_probe *p)
+{
+	int r;
+
+	if (p->state <= 0)
+		return p->state < 0 ? -1 : 0;
+	r = cdb_findnext(&p->f);
+	return r < 0 ? -1 : r > 0;
+}
+
+void
 cdbmap_close(struct cdbmap *m)
 {
 	if (m->open) {

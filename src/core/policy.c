@@ -200,34 +200,56 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 }
 
 /* Is the domain (lower-case) or one of its .suffixes in rcpthosts or
- * morercpthosts.cdb?  1 yes (why filled), 0 no, -1 cdb error. */
+ * morercpthosts.cdb?  1 yes (why filled), 0 no, -1 cdb error.  qmail's
+ * order: every suffix in rcpthosts first, then every suffix in the cdb.
+ * With big tables each lookup is a cache miss, so the first
+ * SUFFIX_PREFETCH suffixes' slots in both tables are requested before any
+ * is read: the misses overlap, and a foreign domain costs about one
+ * memory access instead of one per suffix and table. */
+#define SUFFIX_PREFETCH 12
+
 static int
 rcpthosts_match(const struct tables *t, const char *domain, char *why,
 		size_t whylen)
 {
-	const char *c = domain;
+	uint32_t hash[SUFFIX_PREFETCH];
+	struct cdbmap_probe probe[SUFFIX_PREFETCH];
+	size_t total = strlen(domain), i, n = 0;
+	const char *c;
 
-	for (;;) {
-		size_t len = strlen(c);
-		unsigned line = strset_find(t->rcpthosts.set, c, len);
-		int rc;
+	for (c = domain; c && n < SUFFIX_PREFETCH;
+	     c = strchr(c + (*c == '.'), '.')) {
+		hash[n] = strset_hash(c, total - (size_t)(c - domain));
+		strset_prefetch_hash(t->rcpthosts.set, hash[n]);
+		cdbmap_start(&t->morercpthosts, &probe[n], c,
+			     (unsigned)(total - (size_t)(c - domain)));
+		n++;
+	}
+	for (i = 0, c = domain; c; i++, c = strchr(c + (*c == '.'), '.')) {
+		size_t len = total - (size_t)(c - domain);
+		unsigned line = i < n ?
+			strset_find_hash(t->rcpthosts.set, c, len, hash[i]) :
+			strset_find(t->rcpthosts.set, c, len);
 
 		if (line) {
 			snprintf(why, whylen, "rcpthosts:%u \"%s\"", line, c);
 			return 1;
 		}
-		rc = cdbmap_find(&t->morercpthosts, c, (unsigned)len, NULL,
-				 NULL);
+	}
+	for (i = 0, c = domain; c; i++, c = strchr(c + (*c == '.'), '.')) {
+		size_t len = total - (size_t)(c - domain);
+		int rc = i < n ? cdbmap_finish(&probe[i]) :
+			cdbmap_find(&t->morercpthosts, c, (unsigned)len, NULL,
+				    NULL);
+
 		if (rc < 0)
 			return -1;
 		if (rc > 0) {
 			snprintf(why, whylen, "morercpthosts.cdb \"%s\"", c);
 			return 1;
 		}
-		c = strchr(c + (*c == '.'), '.');
-		if (c == NULL)
-			return 0;
 	}
+	return 0;
 }
 
 /* SMTP-after-POP, asked when a recipient would otherwise be refused.

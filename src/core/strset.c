@@ -62,8 +62,8 @@ lc(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-static uint32_t
-hash_ci(const char *k, size_t len)
+uint32_t
+strset_hash(const char *k, size_t len)
 {
 	uint32_t h = 2166136261u;	/* FNV-1a */
 
@@ -147,7 +147,7 @@ grow(struct strset *s)
 int
 strset_add(struct strset *s, const char *key, size_t len, unsigned lineno)
 {
-	uint32_t h = hash_ci(key, len);
+	uint32_t h = strset_hash(key, len);
 	struct entry *e;
 
 	if (len > UINT32_MAX)
@@ -168,18 +168,32 @@ strset_add(struct strset *s, const char *key, size_t len, unsigned lineno)
 void
 strset_prefetch(const struct strset *s, const char *key, size_t len)
 {
-	__builtin_prefetch(&s->tab[hash_ci(key, len) & s->mask], 1);
+	__builtin_prefetch(&s->tab[strset_hash(key, len) & s->mask], 1);
+}
+
+void
+strset_prefetch_hash(const struct strset *s, uint32_t hash)
+{
+	if (s)
+		__builtin_prefetch(&s->tab[hash & s->mask]);
 }
 
 unsigned
-strset_find(const struct strset *s, const char *key, size_t len)
+strset_find_hash(const struct strset *s, const char *key, size_t len,
+		 uint32_t hash)
 {
 	const struct entry *e;
 
 	if (s == NULL)
 		return 0;
-	e = slot_for(s->tab, s->mask, key, len, hash_ci(key, len));
+	e = slot_for(s->tab, s->mask, key, len, hash);
 	return e->key ? e->lineno : 0;
+}
+
+unsigned
+strset_find(const struct strset *s, const char *key, size_t len)
+{
+	return strset_find_hash(s, key, len, strset_hash(key, len));
 }
 
 size_t

@@ -10,6 +10,7 @@
 #define QR_STRSET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strset;
 
@@ -21,6 +22,13 @@ int strset_add(struct strset *s, const char *key, size_t len, unsigned lineno);
  * (a bulk load issues it a few keys ahead of strset_add). */
 void strset_prefetch(const struct strset *s, const char *key, size_t len);
 unsigned strset_find(const struct strset *s, const char *key, size_t len);
+/* strset_find in two steps, for a caller with several keys to look up:
+ * strset_hash() + strset_prefetch_hash() for each key, then
+ * strset_find_hash() for each, so that the slots load in parallel. */
+uint32_t strset_hash(const char *key, size_t len);
+void strset_prefetch_hash(const struct strset *s, uint32_t hash);
+unsigned strset_find_hash(const struct strset *s, const char *key, size_t len,
+			  uint32_t hash);
 size_t strset_count(const struct strset *s);
 void strset_free(struct strset *s);
 
