@@ -180,6 +180,36 @@ drop_privileges(const struct settings *s)
 	return 0;
 }
 
+/* libmilter starts one thread per MTA connection, and the callbacks need a
+ * few kB of stack (the address and reason buffers, vsyslog, libmariadb).
+ * With glibc's default 8 MB stacks its stack cache keeps only five of
+ * them, so at 20 concurrent sessions most threads map a new stack and
+ * unmap it when they end, and every unmap makes the kernel flush the TLB
+ * on the other CPU.  256 kB stacks stay cached: about 15% more sessions/s
+ * and 18% less CPU per session under bench/loadgen at 20 sessions.  An
+ * AddressSanitizer build needs more room for its redzones. */
+#ifdef __SANITIZE_ADDRESS__
+#define THREAD_STACK_SIZE (2u << 20)
+#else
+#define THREAD_STACK_SIZE (256u << 10)
+#endif
+
+static void
+set_thread_stack_size(void)
+{
+	pthread_attr_t a;
+	int rc = pthread_attr_init(&a);
+
+	if (rc == 0) {
+		if ((rc = pthread_attr_setstacksize(&a, THREAD_STACK_SIZE)) == 0)
+			rc = pthread_setattr_default_np(&a);
+		pthread_attr_destroy(&a);
+	}
+	if (rc != 0)	/* not fatal: the threads get glibc's default */
+		log_msg(LOG_WARNING, "cannot set the thread stack size: %s",
+			strerror(rc));
+}
+
 static void *
 milter_thread(void *arg)
 {
@@ -308,6 +338,7 @@ main(int argc, char **argv)
 	}
 	if (drop_privileges(&s) != 0)
 		return 1;
+	set_thread_stack_size();	/* before the first thread starts */
 	if (snapshot_start_watcher() != 0 ||
 	    pthread_create(&mt, NULL, milter_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start threads");
