@@ -4,12 +4,17 @@
  * It has the same shape as qrelay-milter on the wire: connect, MAIL FROM
  * and RCPT TO callbacks that answer "continue", per-connection private
  * data, TCP_NODELAY on the listener, and the same stages negotiated away
- * (helo, headers, body, EOH, unknown, DATA).  -d adds a trivial DATA
- * callback (see qrelay-milter's), so Postfix expects a DATA reply.  -m
- * registers no callbacks at all (libmilter then asks the MTA to skip every
- * stage): the absolute floor, for reference only.
+ * (helo, headers, body, EOH, unknown, DATA).  -d adds a DATA callback that
+ * answers "accept this message", as qrelay-milter's does, so Postfix waits
+ * for a DATA reply and then skips end-of-message.  -a answers "accept" at
+ * connect: Postfix then closes the milter connection and sends nothing
+ * more for the session, so that is the least any milter can cost Postfix
+ * (a connection, the negotiation and one round trip).  -m registers no
+ * callbacks at all (libmilter then asks the MTA to skip every stage), for
+ * reference only.  It uses glibc's default thread stacks, as a stock
+ * libmilter milter does.
  *
- * usage: noop-milter -p inet:PORT@127.0.0.1 [-d] [-m]
+ * usage: noop-milter -p inet:PORT@127.0.0.1 [-d] [-a] [-m]
  */
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
@@ -20,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int with_data;
+static int with_data, accept_at_connect;
 
 static sfsistat
 nx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -45,7 +50,7 @@ nx_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	(void)host;
 	(void)sa;
 	smfi_setpriv(ctx, malloc(64));
-	return SMFIS_CONTINUE;
+	return accept_at_connect ? SMFIS_ACCEPT : SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -60,7 +65,7 @@ static sfsistat
 nx_data(SMFICTX *ctx)
 {
 	(void)ctx;
-	return SMFIS_CONTINUE;
+	return SMFIS_ACCEPT;
 }
 
 static sfsistat
@@ -86,16 +91,17 @@ main(int argc, char **argv)
 	const char *spec = NULL;
 	int ch, minimal = 0;
 
-	while ((ch = getopt(argc, argv, "p:dm")) != -1) {
+	while ((ch = getopt(argc, argv, "p:dam")) != -1) {
 		switch (ch) {
 		case 'p': spec = optarg; break;
 		case 'd': with_data = 1; break;
+		case 'a': accept_at_connect = 1; break;
 		case 'm': minimal = 1; break;
 		default: spec = NULL; optind = argc; break;
 		}
 	}
 	if (spec == NULL) {
-		fprintf(stderr, "usage: noop-milter -p SOCKET [-d] [-m]\n");
+		fprintf(stderr, "usage: noop-milter -p SOCKET [-d] [-a] [-m]\n");
 		return 2;
 	}
 	if (with_data)
