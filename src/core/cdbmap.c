@@ -42,29 +42,6 @@ cdbmap_open(struct cdbmap *m, const char *path, char *err, size_t errlen)
 	return cdbmap_open_fd(m, fd, path, err, errlen);
 }
 
-int
-cdbmap_find(const struct cdbmap *m, const void *key, unsigned klen,
-	    const char **data, unsigned *dlen)
-{
-	struct cdb c;
-	int r;
-
-	if (!m->open)
-		return 0;
-	c = m->cdb;	/* private copy: the result lives in the handle */
-	r = cdb_find(&c, key, klen);
-	if (r <= 0)
-		return r < 0 ? -1 : 0;
-	if (data) {
-		*data = cdb_get(&c, cdb_datalen(&c), cdb_datapos(&c));
-		if (*data == NULL)
-			return -1;
-	}
-	if (dlen)
-		*dlen = cdb_datalen(&c);
-	return 1;
-}
-
 void
 cdbmap_start(const struct cdbmap *m, struct cdbmap_probe *p, const void *key,
 	     unsigned klen)
@@ -88,6 +65,26 @@ cdbmap_finish(struct cdbmap_probe *p)
 		return p->state < 0 ? -1 : 0;
 	r = cdb_findnext(&p->f);
 	return r < 0 ? -1 : r > 0;
+}
+
+int
+cdbmap_find(const struct cdbmap *m, const void *key, unsigned klen,
+	    const char **data, unsigned *dlen)
+{
+	struct cdbmap_probe p;
+	int r;
+
+	cdbmap_start(m, &p, key, klen);
+	if ((r = cdbmap_finish(&p)) <= 0)
+		return r;
+	if (data) {	/* the result lives in the probe's handle copy */
+		*data = cdb_get(&p.c, cdb_datalen(&p.c), cdb_datapos(&p.c));
+		if (*data == NULL)
+			return -1;
+	}
+	if (dlen)
+		*dlen = cdb_datalen(&p.c);
+	return 1;
 }
 
 void
