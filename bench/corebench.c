@@ -142,7 +142,7 @@ main(int argc, char **argv)
 		t0 = now();
 		for (size_t i = 0; i < n; i++) {
 			policy_connect(t, &ss[0], tr[i].ip, tr[i].host, &v);
-			policy_mail(t, &ss[0], tr[i].from, tr[i].auth, &v);
+			policy_mail(t, &ss[0], tr[i].from, NULL, tr[i].auth, &v);
 		}
 		t1 = now();
 		sess_ns = (t1 - t0) * 1e9 / (double)n;
@@ -159,12 +159,12 @@ main(int argc, char **argv)
 			for (size_t j = 0; j < m; j++) {
 				policy_connect(t, &ss[j], tr[b + j].ip,
 					       tr[b + j].host, &v);
-				policy_mail(t, &ss[j], tr[b + j].from,
+				policy_mail(t, &ss[j], tr[b + j].from, NULL,
 					    tr[b + j].auth, &v);
 			}
 			r0 = now();
 			for (size_t j = 0; j < m; j++) {
-				policy_rcpt(t, &ss[j], tr[b + j].rcpt, &v);
+				policy_rcpt(t, &ss[j], tr[b + j].rcpt, NULL, &v);
 				if (tr[b + j].expect >= 0 &&
 				    (int)v.action != tr[b + j].expect)
 					wrong++;

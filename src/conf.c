@@ -204,7 +204,8 @@ copy_str(cfg_t *cfg, const char *key, char *dst, size_t len)
 }
 
 #define REPLY_KEYS(X) \
-	X(reply_relay) X(reply_badmailfrom) X(reply_routing) X(reply_deny)
+	X(reply_relay) X(reply_badmailfrom) X(reply_routing) X(reply_deny) \
+	X(reply_ambiguous)
 
 int
 config_load(struct settings *s, const char *path, char *err, size_t errlen)

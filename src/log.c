@@ -61,7 +61,7 @@ log_open(const char *ident, const char *facility, int to_stderr)
 void
 log_msg(int prio, const char *fmt, ...)
 {
-	char msg[2048];
+	char msg[8192];	/* a decision line holds four escaped addresses */
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -41,7 +41,7 @@ work=$(mktemp -d)
 for v in tests/vectors/*.vec; do
 	name=$(basename "$v" .vec)
 	run "qrelayctl $name" sh tests/vectors/run-qrelayctl.sh "$v"
-	rules=$(sed -n 's/^rules //p' "$v")
+	rules=$(awk -f tests/vectors/vecread.awk "$v" | awk -F '\t' '$1 == "D" && $3 == "rules" { print $4 }')
 	if [ -n "$rules" ] && ! grep -q '^# no-cdb' "$v"; then
 		tcprules "$work/$name.cdb" "$work/$name.tmp" < "tests/data/$rules"
 		run "qrelayctl $name (tcprules cdb)" sh tests/vectors/run-qrelayctl.sh "$v" "$work/$name.cdb"

@@ -128,14 +128,66 @@ refuse_transaction(struct session *ss, enum verdict_action a,
 	verdict_set(&ss->mail_verdict, a, r, "%s", why);
 }
 
-void
-policy_mail(const struct tables *t, struct session *ss, const char *sender,
-	    const char *auth, struct verdict *v)
+/* badmailfrom: the whole address, then "@domain" (a is lower-case). */
+static unsigned
+badmailfrom_match(const struct tables *t, const struct env_addr *a,
+		  const char **key)
 {
-	struct env_addr a;
-	char why[ADDR_MAX + 64];
+	unsigned line;
+
+	if ((line = strset_find(t->badmailfrom.set, a->addr, a->len))) {
+		*key = a->addr;
+		return line;
+	}
+	if (a->domain && (line = strset_find(t->badmailfrom.set,
+					     a->domain - 1,
+					     strlen(a->domain) + 1))) {
+		*key = a->domain - 1;
+		return line;
+	}
+	return 0;
+}
+
+/* relaymailfrom(.cdb) for a lower-case, non-empty sender: 1 the client
+ * may relay (ss->relay_why set), 0 no, -1 the cdb cannot be read. */
+static int
+relaymailfrom_match(const struct tables *t, struct session *ss,
+		    const struct env_addr *a)
+{
+	const char *key = a->addr;
 	unsigned line;
 	int rc;
+
+	rc = cdbmap_find(&t->relaymailfrom_cdb, a->addr, (unsigned)a->len,
+			 NULL, NULL);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		snprintf(ss->relay_why, sizeof(ss->relay_why),
+			 "relaymailfrom.cdb \"%s\"", a->addr);
+		return 1;
+	}
+	line = strset_find(t->relaymailfrom.set, key, a->len);
+	if (line == 0 && a->domain) {
+		key = a->domain - 1;	/* "@domain" */
+		line = strset_find(t->relaymailfrom.set, key, strlen(key));
+	}
+	if (line == 0)
+		return 0;
+	snprintf(ss->relay_why, sizeof(ss->relay_why),
+		 "relaymailfrom:%u \"%s\"", line, key);
+	return 1;
+}
+
+void
+policy_mail(const struct tables *t, struct session *ss, const char *sender,
+	    const char *mta_sender, const char *auth, struct verdict *v)
+{
+	struct env_addr a, m;
+	char why[ADDR_MAX + 64];
+	const char *key;
+	unsigned line;
+	int have_m, trusted;
 
 	ss->mail_refused = 0;
 	snprintf(ss->auth, sizeof(ss->auth), "%s", auth ? auth : "");
@@ -148,55 +200,52 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s", why);
 		return;
 	}
+	/* The MTA's own reading of the sender ({mail_addr}) is the envelope
+	 * sender it will use.  Only a sender that every parser reads the same
+	 * way, or that the MTA read as we did, may earn a relaymailfrom
+	 * grant; badmailfrom refuses what either reading lists. */
+	have_m = mta_sender != NULL && addr_parse(&m, mta_sender) == 0;
+	trusted = a.form == ADDR_PLAIN ||
+		(a.form == ADDR_TOLERATED && have_m && addr_agree(&a, &m));
 	addr_lower(a.addr);
 	snprintf(ss->sender, sizeof(ss->sender), "%s", a.addr);
 	if (pop_uses_sender(ss->pop))
 		ss->pop_said_no = 0;	/* IndiMail: a new sender, ask again */
-	if ((line = strset_find(t->badmailfrom.set, a.addr, a.len))) {
-		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line, a.addr);
-		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_badmailfrom,
-				   why);
-	} else if (a.domain &&
-		   (line = strset_find(t->badmailfrom.set, a.domain - 1,
-				       strlen(a.domain) + 1))) {
-		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line,
-			 a.domain - 1);
+	line = badmailfrom_match(t, &a, &key);
+	if (line == 0 && have_m) {
+		addr_lower(m.addr);
+		line = badmailfrom_match(t, &m, &key);
+	}
+	if (line) {
+		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line, key);
 		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_badmailfrom,
 				   why);
 	}
 	/* relaymailfrom: a grant for the rest of the session; <> never */
-	if (!ss->relay && a.len > 0) {
-		const char *key = a.addr;
-
-		rc = cdbmap_find(&t->relaymailfrom_cdb, a.addr,
-				 (unsigned)a.len, NULL, NULL);
-		if (rc < 0) {
+	if (!ss->relay && trusted && a.len > 0) {
+		switch (relaymailfrom_match(t, ss, &a)) {
+		case 1:
+			ss->relay = 1;
+			break;
+		case -1:
 			verdict_tempfail(v, "cannot read %s",
 					 t->path[TF_RELAYMAILFROM_CDB]);
 			ss->mail_refused = 1;
 			ss->mail_verdict = *v;
 			return;
 		}
-		if (rc > 0) {
-			ss->relay = 1;
-			snprintf(ss->relay_why, sizeof(ss->relay_why),
-				 "relaymailfrom.cdb \"%s\"", a.addr);
-		} else {
-			line = strset_find(t->relaymailfrom.set, key, a.len);
-			if (line == 0 && a.domain) {
-				key = a.domain - 1;	/* "@domain" */
-				line = strset_find(t->relaymailfrom.set, key,
-						   strlen(key));
-			}
-			if (line) {
-				ss->relay = 1;
-				snprintf(ss->relay_why, sizeof(ss->relay_why),
-					 "relaymailfrom:%u \"%s\"", line, key);
-			}
-		}
 	}
-	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
-		    ss->mail_refused ? ss->mail_verdict.reason : "sender ok");
+	if (ss->mail_refused)
+		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
+			    ss->mail_verdict.reason);
+	else if (trusted)
+		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "sender ok");
+	else
+		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
+			    "sender ok, but never for relaymailfrom: %s",
+			    a.form == ADDR_AMBIGUOUS ? a.why : have_m ?
+			    "the MTA reads it differently" :
+			    "not plain, and the MTA sent no {mail_addr}");
 }
 
 /* Is the domain (lower-case) or one of its .suffixes in rcpthosts or
@@ -281,13 +330,13 @@ pop_relay(struct session *ss, struct verdict *v)
 static void rcpt_unprivileged(const struct tables *t,
 			      const struct session *ss,
 			      const struct env_addr *a,
-			      const char *rcpt, struct verdict *v);
+			      const struct env_addr *m, struct verdict *v);
 
 void
 policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
-	    struct verdict *v)
+	    const char *mta_rcpt, struct verdict *v)
 {
-	struct env_addr a;
+	struct env_addr a, m;
 
 	if (ss->conn_refused) {
 		*v = ss->conn_verdict;
@@ -297,7 +346,8 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 		verdict_tempfail(v, "the MTA passed no recipient");
 		return;
 	}
-	if (addr_parse(&a, rcpt) != 0) {
+	if (addr_parse(&a, rcpt) != 0 ||
+	    (mta_rcpt != NULL && addr_parse(&m, mta_rcpt) != 0)) {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_syntax,
 			    "recipient longer than %d bytes", ADDR_MAX);
 		return;
@@ -316,7 +366,7 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 			    "relay client: SMTP AUTH user \"%s\"", ss->auth);
 		return;
 	}
-	rcpt_unprivileged(t, ss, &a, rcpt, v);
+	rcpt_unprivileged(t, ss, &a, mta_rcpt ? &m : NULL, v);
 	if (v->action == VERDICT_ACCEPT)
 		return;
 	switch (pop_relay(ss, v)) {
@@ -334,20 +384,60 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 	}
 }
 
+/* Which address to judge for a client that may not relay: a plain one as
+ * it is (every parser reads it the same way); any other only if the MTA
+ * sent its own reading (m) and it agrees, and then the MTA's, which is
+ * the one it routes.  NULL (v set) when the recipient must be refused. */
+static const struct env_addr *
+judged_address(const struct tables *t, const struct env_addr *a,
+	       const struct env_addr *m, struct verdict *v)
+{
+	const struct reply *r = &t->s.reply_ambiguous;
+
+	switch (a->form) {
+	case ADDR_PLAIN:
+		return a;
+	case ADDR_AMBIGUOUS:
+		verdict_set(v, VERDICT_REJECT, r,
+			    "ambiguous recipient: %s (the MTA may route another address than the text shows)",
+			    a->why);
+		return NULL;
+	default:
+		break;
+	}
+	if (m == NULL) {
+		verdict_set(v, VERDICT_REJECT, r,
+			    "recipient is not a plain <local@domain> (%s) and the MTA sent no {rcpt_addr} to check it against",
+			    a->why);
+		return NULL;
+	}
+	if (!addr_agree(a, m)) {
+		verdict_set(v, VERDICT_REJECT, r,
+			    "the MTA reads the recipient as \"%s\", not \"%s\"",
+			    m->addr, a->addr);
+		return NULL;
+	}
+	return m->domain ? m : a;
+}
+
 /* Rows 4 to 7: the answer for a client that may not relay. */
 static void
 rcpt_unprivileged(const struct tables *t, const struct session *ss,
-		  const struct env_addr *a, const char *rcpt, struct verdict *v)
+		  const struct env_addr *a, const struct env_addr *m,
+		  struct verdict *v)
 {
 	char domain[ADDR_MAX + 1], why[ADDR_MAX + 128];
+	const struct env_addr *j;
 	uint32_t lit;
 	int rc, via_localiphost = 0;
 
+	if ((j = judged_address(t, a, m, v)) == NULL)
+		return;
 	if (t->s.reject_sender_routing &&
-	    (addr_has_routing(a) || a->route_unterminated)) {
+	    (addr_has_routing(a) || addr_has_routing(j))) {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_routing,
 			    "sender-specified routing in \"%s\" (the MTA would relay it; reject_sender_routing)",
-			    a->route_unterminated ? rcpt : a->addr);
+			    addr_has_routing(a) ? a->addr : j->addr);
 		return;
 	}
 	if (!t->rcpthosts.present) {
@@ -355,13 +445,13 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 			    "rcpthosts missing and allow_missing_rcpthosts set: any domain");
 		return;
 	}
-	if (a->domain == NULL) {
+	if (j->domain == NULL) {
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
 			    "recipient has no domain (qmail accepts it)");
 		return;
 	}
-	/* a->domain is the NUL-terminated tail of a->addr (same size as domain) */
-	memcpy(domain, a->domain, a->len - (size_t)(a->domain - a->addr) + 1);
+	/* j->domain is the NUL-terminated tail of j->addr (same size as domain) */
+	memcpy(domain, j->domain, j->len - (size_t)(j->domain - j->addr) + 1);
 	if (addr_ipv4_literal(domain, &lit) && t->localiphost[0]) {
 		for (int i = 0; i < t->n_local_v4; i++) {
 			if (t->local_v4[i] == lit) {
@@ -375,7 +465,7 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 	addr_lower(domain);
 	if (domain[0] == '\0') {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
-			    "empty domain in \"%s\"", a->addr);
+			    "empty domain in \"%s\"", j->addr);
 		return;
 	}
 	rc = rcpthosts_match(t, domain, why, sizeof(why));
@@ -387,7 +477,7 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 	if (rc > 0) {
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s%s%s", why,
 			    via_localiphost ? " via localiphost for " : "",
-			    via_localiphost ? a->domain : "");
+			    via_localiphost ? j->domain : "");
 		return;
 	}
 	verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,

@@ -11,12 +11,19 @@
  *   2. sender in badmailfrom                  -> 553 5.7.1 (even relay clients)
  *   3. client may relay (RELAYCLIENT rule, relayclients, relaydomains,
  *      relaymailfrom, SMTP AUTH)              -> accept
- *   4. local part has '@', '%' or '!'         -> 553 5.7.1 (stricter than qmail)
- *   5. no '@' in the recipient                -> accept (qmail)
- *   6. domain or a .suffix in rcpthosts or morercpthosts.cdb -> accept
- *   7. otherwise                              -> 553 5.7.1 rcpthosts
+ *   4. the address is ambiguous, or not plain and the MTA's own reading
+ *      ({rcpt_addr}) is missing or differs   -> 553 5.7.1 (stricter than qmail)
+ *   5. local part has '@', '%' or '!'         -> 553 5.7.1 (stricter than qmail)
+ *   6. no '@' in the recipient                -> accept (qmail)
+ *   7. domain or a .suffix in rcpthosts or morercpthosts.cdb -> accept
+ *   8. otherwise                              -> 553 5.7.1 rcpthosts
  *
- * SMTP-after-POP (pop.h) is asked only when rows 4 to 7 would refuse a
+ * Rows 5 to 8 judge the address the MTA routes (addr.h): a plain
+ * "<local@domain>" as written, any other form as the MTA read it.  At MAIL
+ * the same rule decides whether the sender may earn a relaymailfrom grant,
+ * and badmailfrom is matched against both readings.
+ *
+ * SMTP-after-POP (pop.h) is asked only when rows 4 to 8 would refuse a
  * recipient (a hosted recipient never needs it): a recent POP/IMAP login
  * from the client address makes the client a relay client for the rest of
  * the session, as relay-ctrl-check / vpopmail / IndiMail set RELAYCLIENT;
@@ -69,11 +76,14 @@ void policy_connect(const struct tables *t, struct session *ss,
  * after policy_connect(). */
 void policy_set_pop(struct session *ss, struct pop *pop);
 
-/* sender as given by the MTA ("<a@b>"); auth may be NULL. */
+/* sender as the MTA passes it ("<a@b>"), mta_sender the MTA's own reading
+ * of it ({mail_addr}; NULL if it sent none); auth may be NULL. */
 void policy_mail(const struct tables *t, struct session *ss,
-		 const char *sender, const char *auth, struct verdict *v);
+		 const char *sender, const char *mta_sender, const char *auth,
+		 struct verdict *v);
 
+/* rcpt as the MTA passes it, mta_rcpt its {rcpt_addr} (NULL: none). */
 void policy_rcpt(const struct tables *t, struct session *ss,
-		 const char *rcpt, struct verdict *v);
+		 const char *rcpt, const char *mta_rcpt, struct verdict *v);
 
 #endif

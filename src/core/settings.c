@@ -28,6 +28,8 @@ settings_defaults(struct settings *s)
 		  "sorry, your envelope sender is in my badmailfrom list");
 	set_reply(&s->reply_routing, "553", "5.7.1",
 		  "sorry, sender-specified routing is not allowed here");
+	set_reply(&s->reply_ambiguous, "553", "5.7.1",
+		  "sorry, that address is ambiguous; use a plain <user@domain>");
 	set_reply(&s->reply_deny, "554", "5.7.1",
 		  "sorry, your connection is not allowed here");
 	set_reply(&s->reply_syntax, "555", "5.5.4", "syntax error");

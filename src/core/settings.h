@@ -50,6 +50,7 @@ struct settings {
 	struct reply reply_relay;	/* 553 5.7.1 ... rcpthosts */
 	struct reply reply_badmailfrom;	/* 553 5.7.1 ... badmailfrom */
 	struct reply reply_routing;	/* 553 5.7.1 ... routing */
+	struct reply reply_ambiguous;	/* 553 5.7.1 ... ambiguous address */
 	struct reply reply_deny;	/* 554 5.7.1 ... connection */
 	struct reply reply_syntax;	/* 555 5.5.4 syntax error */
 	struct reply reply_ok;		/* 250 2.1.5 ok */

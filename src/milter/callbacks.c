@@ -26,13 +26,20 @@ struct conn {
 	int nr_mail;		/* the MTA agreed not to wait for a MAIL reply */
 	struct session ss;
 	char from[ADDR_MAX + 8];
+	char mta_from[ADDR_MAX + 8];	/* its {mail_addr}; "" if none */
+	int has_mta_from;
 };
 
-static atomic_int warned_symlist, warned_macros;
+static atomic_int warned_symlist, warned_macros, warned_rcpt_macros;
 
-/* The macros we need at MAIL: the AUTH user, and {mail_mailer}, which both
- * Postfix and Sendmail always send, to tell "no AUTH" from "no macros". */
-static char mail_macros[] = "{auth_authen} {auth_type} {mail_mailer}";
+/* The macros we need at MAIL: the AUTH user; {mail_addr}, the MTA's own
+ * reading of the sender (the envelope sender it will use); and
+ * {mail_mailer}, which both Postfix and Sendmail always send, to tell "no
+ * AUTH" from "no macros".  At RCPT: {rcpt_addr}, the recipient as the MTA
+ * read and resolved it (addr.h, README "Which address is judged"), and
+ * {rcpt_mailer}, again always sent. */
+static char mail_macros[] = "{auth_authen} {auth_type} {mail_mailer} {mail_addr}";
+static char rcpt_macros[] = "{rcpt_addr} {rcpt_mailer}";
 
 static sfsistat
 qr_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -64,11 +71,12 @@ qr_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	if ((f0 & SMFIF_SETSYMLIST) &&
-	    smfi_setsymlist(ctx, SMFIM_ENVFROM, mail_macros) == MI_SUCCESS)
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, mail_macros) == MI_SUCCESS &&
+	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, rcpt_macros) == MI_SUCCESS)
 		return SMFIS_CONTINUE;
 	if (atomic_exchange(&warned_symlist, 1) == 0)
 		log_msg(LOG_WARNING,
-			"the MTA does not let the milter choose its macros; make sure it sends {auth_authen} at MAIL FROM or SMTP AUTH users cannot relay");
+			"the MTA does not let the milter choose its macros; make sure it sends {auth_authen} and {mail_addr} at MAIL FROM and {rcpt_addr} at RCPT TO, or SMTP AUTH users cannot relay and strangers' recipients must be plain <user@domain>");
 	return SMFIS_CONTINUE;
 }
 
@@ -103,39 +111,58 @@ answer(SMFICTX *ctx, const struct verdict *v)
 	}
 }
 
-/* Copy s into out with '"' and '\\' backslash-escaped, so that the
- * key="value" fields of a decision line can be parsed. */
+/* Copy s into out as the inside of a "..." field: '"' and '\\' get a
+ * backslash, every byte outside printable ASCII becomes \xNN, so no text
+ * from a client can end a field or a line. */
 static const char *
-quote(const char *s, char *out, size_t len)
+esc(const char *s, char *out, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
-	for (; *s && o + 3 < len; s++) {
-		if (*s == '"' || *s == '\\')
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f) {
 			out[o++] = '\\';
-		out[o++] = *s;
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+			continue;
+		}
+		if (c == '"' || c == '\\')
+			out[o++] = '\\';
+		out[o++] = (char)c;
 	}
 	out[o] = '\0';
 	return out;
 }
 
+/* One line per decision; every field that comes from the client or the
+ * MTA is quoted and escaped (esc). */
 static void
 log_decision(const char *stage, const struct conn *c, const char *rcpt,
-	     const struct verdict *v)
+	     const char *mta_rcpt, const struct verdict *v)
 {
+	enum { F = (ADDR_MAX + 8) * 4 + 1 };
 	char reply[sizeof(v->reply.text) + 32];
-	char qreply[sizeof(reply) * 2], qreason[sizeof(v->reason) * 2];
+	char qhost[sizeof(c->ss.host) * 4], qauth[sizeof(c->ss.auth) * 4];
+	char qfrom[F], qmfrom[F], qrcpt[F], qmrcpt[F];
+	char qreply[sizeof(reply) * 4], qreason[sizeof(v->reason) * 4];
 
 	reply_format(&v->reply, reply, sizeof(reply));
 	log_msg(v->action == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE,
-		"decision stage=%s client=%s host=%s auth=%s from=%s rcpt=%s verdict=%s reply=\"%s\" reason=\"%s\"",
+		"decision stage=%s client=%s host=\"%s\" auth=\"%s\" from=\"%s\" mta_from=\"%s\" rcpt=\"%s\" mta_rcpt=\"%s\" verdict=%s reply=\"%s\" reason=\"%s\"",
 		stage, c->ss.ip.family ? c->ss.ip.text : "unknown",
-		c->ss.has_host ? c->ss.host : "-",
-		c->ss.auth[0] ? c->ss.auth : "-",
-		c->from[0] ? c->from : "-", rcpt ? rcpt : "-",
+		esc(c->ss.has_host ? c->ss.host : "-", qhost, sizeof(qhost)),
+		esc(c->ss.auth[0] ? c->ss.auth : "-", qauth, sizeof(qauth)),
+		esc(c->from[0] ? c->from : "-", qfrom, sizeof(qfrom)),
+		esc(c->has_mta_from ? c->mta_from : "-", qmfrom, sizeof(qmfrom)),
+		esc(rcpt ? rcpt : "-", qrcpt, sizeof(qrcpt)),
+		esc(mta_rcpt ? mta_rcpt : "-", qmrcpt, sizeof(qmrcpt)),
 		verdict_action_name(v->action),
-		quote(reply, qreply, sizeof(qreply)),
-		quote(v->reason, qreason, sizeof(qreason)));
+		esc(reply, qreply, sizeof(qreply)),
+		esc(v->reason, qreason, sizeof(qreason)));
 }
 
 static sfsistat
@@ -172,7 +199,7 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		       hostname, &v);
 	policy_set_pop(&c->ss, snapshot_pop(c->snap));
 	if (v.action != VERDICT_ACCEPT)
-		log_decision("connect", c, NULL, &v);
+		log_decision("connect", c, NULL, NULL, &v);
 	return answer(ctx, &v);
 }
 
@@ -181,7 +208,7 @@ qr_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	struct verdict v;
-	const char *auth;
+	const char *auth, *mta_from;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;	/* never NR_MAIL without c */
@@ -189,13 +216,18 @@ qr_envfrom(SMFICTX *ctx, char **argv)
 		return c->nr_mail ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
 	snprintf(c->from, sizeof(c->from), "%s", argv[0] ? argv[0] : "");
 	auth = smfi_getsymval(ctx, "{auth_authen}");
-	if (smfi_getsymval(ctx, "{mail_mailer}") == NULL &&
+	mta_from = smfi_getsymval(ctx, "{mail_addr}");
+	c->has_mta_from = mta_from != NULL;
+	snprintf(c->mta_from, sizeof(c->mta_from), "%s",
+		 mta_from ? mta_from : "");
+	if ((smfi_getsymval(ctx, "{mail_mailer}") == NULL || mta_from == NULL) &&
 	    atomic_exchange(&warned_macros, 1) == 0)
 		log_msg(LOG_WARNING,
-			"the MTA sent no MAIL FROM macros ({mail_mailer} is missing); SMTP AUTH users cannot be recognised. Postfix: check milter_mail_macros; Sendmail: confMILTER_MACROS_ENVFROM");
-	policy_mail(snapshot_tables(c->snap), &c->ss, c->from, auth, &v);
+			"the MTA sent no {mail_mailer} or {mail_addr} at MAIL FROM; SMTP AUTH users may not be recognised and a sender that is not a plain <user@domain> never earns a relaymailfrom grant. Postfix: check milter_mail_macros; Sendmail: confMILTER_MACROS_ENVFROM");
+	policy_mail(snapshot_tables(c->snap), &c->ss, c->from, mta_from, auth,
+		    &v);
 	if (v.action != VERDICT_ACCEPT)
-		log_decision("mail", c, NULL, &v);
+		log_decision("mail", c, NULL, NULL, &v);
 	if (c->nr_mail)		/* the refusal is replayed at every RCPT */
 		return SMFIS_NOREPLY;
 	return answer(ctx, &v);
@@ -206,11 +238,16 @@ qr_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	struct verdict v;
+	const char *mta_rcpt;
 
 	if (c == NULL || c->snap == NULL)
 		return SMFIS_TEMPFAIL;
-	policy_rcpt(snapshot_tables(c->snap), &c->ss, argv[0], &v);
-	log_decision("rcpt", c, argv[0], &v);
+	mta_rcpt = smfi_getsymval(ctx, "{rcpt_addr}");
+	if (mta_rcpt == NULL && atomic_exchange(&warned_rcpt_macros, 1) == 0)
+		log_msg(LOG_WARNING,
+			"the MTA sent no {rcpt_addr} at RCPT TO; for clients that may not relay, only plain <user@domain> recipients can be judged and all others are refused. Postfix: check milter_rcpt_macros; Sendmail: confMILTER_MACROS_ENVRCPT");
+	policy_rcpt(snapshot_tables(c->snap), &c->ss, argv[0], mta_rcpt, &v);
+	log_decision("rcpt", c, argv[0], mta_rcpt, &v);
 	return answer(ctx, &v);
 }
 

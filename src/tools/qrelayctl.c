@@ -2,10 +2,15 @@
  * qrelayctl.c - explain relay decisions without an MTA.
  *
  *   qrelayctl check [-c FILE | -d DIR [-x FILE]] --ip ADDR [--host NAME]
- *                   [--auth USER] [--from ADDR] RCPT...
+ *                   [--auth USER] [--from ADDR [--mail-addr ADDR]]
+ *                   [--rcpt-addr ADDR]... RCPT...
  *
  * Loads the same tables and runs the same core as the daemon, then prints
  * one line per recipient: "VERDICT CODE X.Y.Z text | rcpt <r> | reason".
+ * --mail-addr and --rcpt-addr state what the MTA would pass as {mail_addr}
+ * and {rcpt_addr} (its own reading of the address); the n-th --rcpt-addr
+ * goes with the n-th RCPT.  Without them, check decides as the daemon does
+ * when the MTA sends no such macro (only plain addresses are judged).
  * Exit: 0 all accepted, 1 a reject, 2 a tempfail, 111 usage/config error.
  * With a configured SMTP-after-POP backend, check asks it like the daemon.
  *
@@ -34,7 +39,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: qrelayctl check [-c FILE | -d DIR [-x FILE]] --ip ADDR [--host NAME]\n"
-		"                       [--auth USER] [--from ADDR] RCPT...\n"
+		"                       [--auth USER] [--from ADDR [--mail-addr ADDR]]\n"
+		"                       [--rcpt-addr ADDR]... RCPT...\n"
 		"       qrelayctl [-c FILE] allow ADDR [USER]\n"
 		"       qrelayctl [-c FILE] expire\n"
 		"       qrelayctl [-c FILE] list\n");
@@ -68,19 +74,28 @@ cmd_check(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "auth", required_argument, NULL, 'a' },
 		{ "from", required_argument, NULL, 'F' },
+		{ "mail-addr", required_argument, NULL, 'M' },
+		{ "rcpt-addr", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config = NULL, *dir = NULL, *rules = NULL, *ip = NULL;
-	const char *host = NULL, *auth = NULL, *from = "<>";
+	const char *host = NULL, *auth = NULL, *from = "<>", *mail_addr = NULL;
+	const char **rcpt_addr;
+	int n_rcpt_addr = 0;
 	struct settings s;
 	struct tables *t;
 	struct session ss;
 	struct verdict v;
 	struct pop *pop;
 	char err[1024];
-	int ch, worst = 0;
+	int ch, worst = EXIT_USAGE;
 
+	/* at most one --rcpt-addr per argument */
+	if ((rcpt_addr = calloc((size_t)argc, sizeof(*rcpt_addr))) == NULL) {
+		fprintf(stderr, "qrelayctl: out of memory\n");
+		return EXIT_USAGE;
+	}
 	while ((ch = getopt_long(argc, argv, "c:d:x:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config = optarg; break;
@@ -90,15 +105,22 @@ cmd_check(int argc, char **argv)
 		case 'H': host = optarg; break;
 		case 'a': auth = optarg; break;
 		case 'F': from = optarg; break;
+		case 'M': mail_addr = optarg; break;
+		case 'R': rcpt_addr[n_rcpt_addr++] = optarg; break;
 		default: usage();
 		}
 	}
 	if (ip == NULL || optind >= argc)
 		usage();
+	if (n_rcpt_addr != 0 && n_rcpt_addr != argc - optind) {
+		fprintf(stderr, "qrelayctl: %d --rcpt-addr for %d recipients; give one per recipient, in order\n",
+			n_rcpt_addr, argc - optind);
+		goto out;
+	}
 	settings_defaults(&s);
 	if (config && config_load(&s, config, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
-		return EXIT_USAGE;
+		goto out;
 	}
 	if (dir)
 		snprintf(s.control_dir, sizeof(s.control_dir), "%s", dir);
@@ -106,7 +128,7 @@ cmd_check(int argc, char **argv)
 		snprintf(s.rules_file, sizeof(s.rules_file), "%s", rules);
 	if (tables_load(&t, &s, warn_stderr, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
-		return EXIT_USAGE;
+		goto out;
 	}
 	{
 		struct client_ip probe;
@@ -115,21 +137,23 @@ cmd_check(int argc, char **argv)
 			fprintf(stderr, "qrelayctl: --ip %s: not an IPv4 or IPv6 address\n",
 				ip);
 			tables_free(t);
-			return EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (pop_open(&pop, &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
 		tables_free(t);
-		return EXIT_USAGE;
+		goto out;
 	}
 	/* a refusal at connect or MAIL is replayed by policy_rcpt() */
 	policy_connect(t, &ss, ip, host, &v);
 	policy_set_pop(&ss, pop);
+	worst = 0;
 	if (v.action == VERDICT_ACCEPT)
-		policy_mail(t, &ss, from, auth, &v);
+		policy_mail(t, &ss, from, mail_addr, auth, &v);
 	for (int i = optind; i < argc; i++) {
-		policy_rcpt(t, &ss, argv[i], &v);
+		policy_rcpt(t, &ss, argv[i],
+			    n_rcpt_addr ? rcpt_addr[i - optind] : NULL, &v);
 		print_verdict(argv[i], &v);
 		if (v.action == VERDICT_TEMPFAIL)
 			worst = 2;
@@ -138,6 +162,8 @@ cmd_check(int argc, char **argv)
 	}
 	pop_close(pop);
 	tables_free(t);
+out:
+	free(rcpt_addr);
 	return worst;
 }
 

@@ -1,20 +1,23 @@
--- vectors.lua - replay a decision-vector file through a running milter.
+-- SPDX-License-Identifier: BSD-2-Clause
+-- vectors.lua - replay decision vectors through a running milter.
 --
--- usage: miltertest -D vecfile=PATH -D port=PORT -s tests/milter/vectors.lua
+-- usage: miltertest -D recfile=PATH -D port=PORT -s tests/milter/vectors.lua
 --
--- For every vector line of PATH (format: tests/vectors/README.md) this opens
--- a new milter connection to inet:PORT@127.0.0.1, sends the connect
--- information, the MAIL macros ({auth_authen}/{auth_type} when the vector
--- has an auth user, {mail_mailer} always), MAIL FROM and RCPT TO, and prints
+-- PATH holds the records that tests/vectors/vecread.awk prints for a .vec
+-- file (format: tests/vectors/README.md); only "V" records are replayed.
+-- For each one this opens a new milter connection to inet:PORT@127.0.0.1,
+-- sends the connect information, the MAIL macros ({auth_authen} and
+-- {auth_type} when the vector has an auth user, {mail_addr} when it gives
+-- the MTA's reading of the sender, {mail_mailer} always), MAIL FROM, the
+-- RCPT macro {rcpt_addr} when the vector gives one, and RCPT TO, and prints
 -- one line to stdout:
 --
 --     VECTOR <n> <reply>
 --
--- n counts vector lines from 1; reply is the milter's answer to the first
+-- n counts vectors from 1; reply is the milter's answer to the first
 -- stage that did not continue (or to RCPT): continue, replycode, reject,
 -- tempfail, accept, discard, ..., "other-X" for an unknown reply byte X,
--- "error" when miltertest itself failed (details on stderr), "badline" for
--- a line with fewer than six fields.
+-- "error" when miltertest itself failed (details on stderr).
 --
 -- Notes on miltertest 2.11.0~beta2 (Debian 12):
 -- * mt.conninfo(conn, host, ip) tries inet_pton(AF_INET6) first, then
@@ -67,34 +70,34 @@ local function isreply(r, want)
 	return r ~= nil and math.floor(r) == math.floor(want)
 end
 
--- split a vector line: six '|'-separated fields, the seventh is the rest
--- of the line (like `cut -d'|' -f7-`); all trimmed
+-- split a record at tabs (vecread.awk never prints an empty field)
 local function fields(line)
 	local f = {}
-	local rest = line
-	for i = 1, 6 do
-		local p = rest:find("|", 1, true)
-		if p == nil then
-			f[i] = trim(rest)
-			return f, i
-		end
-		f[i] = trim(rest:sub(1, p - 1))
-		rest = rest:sub(p + 1)
+	for x in line:gmatch("[^\t]+") do
+		f[#f + 1] = x
 	end
-	f[7] = trim(rest)
-	return f, 7
+	return f
 end
 
-if vecfile == nil or port == nil then
-	warn("usage: miltertest -D vecfile=PATH -D port=PORT -s vectors.lua")
-	error("missing -D vecfile / -D port")
+-- an optional record field: "-" absent, else "=" and the value
+local function opt(x)
+	if x == "-" then
+		return nil
+	end
+	return x:sub(2)
+end
+
+if recfile == nil or port == nil then
+	warn("usage: miltertest -D recfile=PATH -D port=PORT -s vectors.lua")
+	error("missing -D recfile / -D port")
 end
 
 local sock = "inet:" .. port .. "@127.0.0.1"
 
 -- one vector: returns the reply name
 local function run(f)
-	local ip, host, auth, from, rcpt = f[2], f[3], f[4], f[5], f[6]
+	local ip, host, auth, from = f[5], f[6], f[7], f[8]
+	local mfrom, rcpt, mrcpt = opt(f[9]), f[10], opt(f[11])
 	local addr = ip
 	if ip == "-" or ip == "" then
 		addr = "unspec"
@@ -103,9 +106,6 @@ local function run(f)
 		end
 	elseif host == "-" then
 		host = "[" .. ip .. "]"
-	end
-	if from == "-" then
-		from = "<>"
 	end
 
 	local cok, conn = pcall(mt.connect, sock, 40, 0.25)
@@ -126,12 +126,18 @@ local function run(f)
 			return
 		end
 
-		if auth ~= "-" and auth ~= "" then
-			mt.macro(conn, SMFIC_MAIL, "{auth_authen}", auth,
-				 "{auth_type}", "PLAIN", "{mail_mailer}", "smtp")
-		else
-			mt.macro(conn, SMFIC_MAIL, "{mail_mailer}", "smtp")
+		local m = { "{mail_mailer}", "smtp" }
+		if auth ~= "-" then
+			m[#m + 1] = "{auth_authen}"
+			m[#m + 1] = auth
+			m[#m + 1] = "{auth_type}"
+			m[#m + 1] = "PLAIN"
 		end
+		if mfrom ~= nil then
+			m[#m + 1] = "{mail_addr}"
+			m[#m + 1] = mfrom
+		end
+		mt.macro(conn, SMFIC_MAIL, table.unpack(m))
 		e = mt.mailfrom(conn, from)
 		if e ~= nil then
 			error("mt.mailfrom(): " .. tostring(e))
@@ -142,6 +148,10 @@ local function run(f)
 			return
 		end
 
+		if mrcpt ~= nil then
+			mt.macro(conn, SMFIC_RCPT, "{rcpt_addr}", mrcpt,
+				 "{rcpt_mailer}", "smtp")
+		end
 		e = mt.rcptto(conn, rcpt)
 		if e ~= nil then
 			error("mt.rcptto(): " .. tostring(e))
@@ -156,31 +166,18 @@ local function run(f)
 	return result
 end
 
-local fh, ferr = io.open(vecfile, "r")
+local fh, ferr = io.open(recfile, "r")
 if fh == nil then
-	warn("cannot open " .. tostring(vecfile) .. ": " .. tostring(ferr))
-	error("cannot open vecfile")
+	warn("cannot open " .. tostring(recfile) .. ": " .. tostring(ferr))
+	error("cannot open recfile")
 end
 
 local n = 0
-local lineno = 0
 for line in fh:lines() do
-	lineno = lineno + 1
-	local t = trim(line)
-	if t == "" or t:sub(1, 1) == "#" then
-		-- comment or blank
-	elseif t:match("^control%s") or t:match("^rules%s")
-	    or t:match("^config%s") then
-		-- directive: handled by run-vectors.sh
-	else
+	local f = fields(line)
+	if f[1] == "V" then
 		n = n + 1
-		local f, nf = fields(t)
-		if nf < 6 then
-			warn(vecfile .. ":" .. lineno .. ": fewer than six fields")
-			out("VECTOR " .. n .. " badline")
-		else
-			out("VECTOR " .. n .. " " .. run(f))
-		end
+		out("VECTOR " .. n .. " " .. run(f))
 	end
 end
 fh:close()

@@ -100,7 +100,7 @@ check "decision line names the table and address" grep -q 'verdict=accept .*reas
 expect "vpopmail: IPv6 row relays" accept "$(pop_vec 2001:db8::7 '<s@x.org>' '<a@evil.example>')"
 expect "vpopmail: stale row (older than pop_expiry) does not" reject "$(pop_vec 192.0.2.8 '<s@x.org>' '<a@evil.example>')"
 expect "vpopmail: unknown address does not" reject "$(pop_vec 192.0.2.99 '<s@x.org>' '<a@evil.example>')"
-check "refusal says no pop-before-smtp login" sh -c "grep 'rcpt=<a@evil.example> verdict=reject' '$QD_LOG' | tail -n 1 | grep -q 'no pop-before-smtp login'"
+check "refusal says no pop-before-smtp login" sh -c "grep -F 'rcpt=\"<a@evil.example>\"' '$QD_LOG' | grep 'verdict=reject' | tail -n 1 | grep -q 'no pop-before-smtp login'"
 expect "hosted recipient from an unknown address" accept "$(pop_vec 192.0.2.99 '<s@x.org>' '<a@example.com>')"
 check "qrelayctl expire removes the stale row" sh -c "'$CTL' -c '$W/vpop.conf' expire | grep -q 'removed 1 stale' && ! '$CTL' -c '$W/vpop.conf' list | grep -q 192.0.2.8"
 

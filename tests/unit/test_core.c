@@ -42,29 +42,70 @@ write_file(const char *name, const char *content)
 static void
 test_addr(void)
 {
+	enum { P = ADDR_PLAIN, T = ADDR_TOLERATED, A = ADDR_AMBIGUOUS };
 	static const struct {
 		const char *raw, *addr, *domain;
-		int routing;
+		int routing, form;
 	} v[] = {
-		{ "<a@example.com>", "a@example.com", "example.com", 0 },
-		{ "<a@evil.com >", "a@evil.com ", "evil.com ", 0 },
-		{ "<postmaster>", "postmaster", NULL, 0 },
-		{ "<>", "", NULL, 0 },
-		{ "<@a.b,@c.d:x@evil.com>", "x@evil.com", "evil.com", 0 },
-		{ "<@relay.evil>", "", NULL, 0 },
-		{ "<\"a@example.com\"@evil.com>", "a@example.com@evil.com",
-		  "evil.com", 1 },
-		{ "<a\\@evil.com>", "a@evil.com", "evil.com", 0 },
-		{ "<a%evil.com@example.com>", "a%evil.com@example.com",
-		  "example.com", 1 },
-		{ "<evil.com!a@example.com>", "evil.com!a@example.com",
-		  "example.com", 1 },
-		{ "<user%elsewhere>", "user%elsewhere", NULL, 1 },
-		{ "a@example.com", "a@example.com", "example.com", 0 },
-		{ "<a@example.com", "a@example.com", "example.com", 0 },
+		{ "<a@example.com>", "a@example.com", "example.com", 0, P },
+		{ "<A.b+c@Example.COM>", "A.b+c@Example.COM", "Example.COM", 0, P },
+		{ "<a@[127.0.0.1]>", "a@[127.0.0.1]", "[127.0.0.1]", 0, P },
+		{ "<a@[IPv6:2001:db8::1]>", "a@[IPv6:2001:db8::1]",
+		  "[IPv6:2001:db8::1]", 0, P },
+		{ "<postmaster>", "postmaster", NULL, 0, P },
+		{ "<>", "", NULL, 0, P },
+		/* read as the MTAs read it: blanks and comments inside the
+		 * brackets go, a trailing dot stays */
+		{ "<a@evil.com >", "a@evil.com", "evil.com", 0, T },
+		{ "<user@example.com (comment)>", "user@example.com",
+		  "example.com", 0, T },
+		{ "<user(x)@example(y).com>", "user@example.com", "example.com",
+		  0, T },
+		{ "<a@example.com.>", "a@example.com.", "example.com.", 0, T },
 		{ "<\"first last\"@example.com>", "first last@example.com",
-		  "example.com", 0 },
-		{ "<a@\">\"x>", "a@>x", ">x", 0 },
+		  "example.com", 0, T },
+		{ "a@example.com", "a@example.com", "example.com", 0, T },
+		{ "<\"a@example.com\"@evil.com>", "a@example.com@evil.com",
+		  "evil.com", 1, T },
+		{ "<a\\@evil.com>", "a@evil.com", "evil.com", 0, T },
+		{ "<a%evil.com@example.com>", "a%evil.com@example.com",
+		  "example.com", 1, T },
+		{ "<evil.com!a@example.com>", "evil.com!a@example.com",
+		  "example.com", 1, T },
+		{ "<user%elsewhere>", "user%elsewhere", NULL, 1, T },
+		{ "<v\xc3\xaf" "ctim@example.com>", "v\xc3\xaf" "ctim@example.com",
+		  "example.com", 0, T },
+		/* a '<' in a comment or quoted string is not a bracket: the
+		 * address is what the MTA routes, and it is ambiguous */
+		{ "(<x@example.com>)victim@elsewhere.example",
+		  "victim@elsewhere.example", "elsewhere.example", 0, A },
+		{ "(<>)victim@elsewhere.example", "victim@elsewhere.example",
+		  "elsewhere.example", 0, A },
+		{ "\"<x@example.com>\"@elsewhere.example",
+		  "<x@example.com>@elsewhere.example", "elsewhere.example", 1, A },
+		{ "<victim@elsewhere.example>(<x@example.com>)",
+		  "victim@elsewhere.example", "elsewhere.example", 0, A },
+		{ "<victim@elsewhere.example((x)@example.com)>",
+		  "victim@elsewhere.example", "elsewhere.example", 0, T },
+		{ "<victim@elsewhere.example(\\)x@example.com)>",
+		  "victim@elsewhere.example", "elsewhere.example", 0, T },
+		{ "\"x@example.com\"<victim@elsewhere.example>",
+		  "victim@elsewhere.example", "elsewhere.example", 0, A },
+		{ "<<victim@elsewhere.example>>", "victim@elsewhere.example",
+		  "elsewhere.example", 0, A },
+		{ "<victim@elsewhere.example", "victim@elsewhere.example",
+		  "elsewhere.example", 0, A },
+		{ "<a@example.com,b@evil.com>", "a@example.comb@evil.com",
+		  "evil.com", 1, A },
+		{ "bogus <a@example.com>", "a@example.com", "example.com", 0, A },
+		{ "<a@example.com> x", "a@example.com", "example.com", 0, A },
+		{ "<a@example.com(unterminated>", "a@example.com", "example.com",
+		  0, A },
+		{ "<vic\ttim@example.com>", "vic\ttim@example.com",
+		  "example.com", 0, A },
+		/* source routes are dropped, as the MTAs drop them */
+		{ "<@a.b,@c.d:x@evil.com>", "x@evil.com", "evil.com", 0, A },
+		{ "<@relay.evil>", "", NULL, 0, A },
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -75,6 +116,8 @@ test_addr(void)
 		CHECK_STR(a.domain, v[i].domain, "domain");
 		CHECK(addr_has_routing(&a) == v[i].routing, "routing %s = %d",
 		      v[i].raw, v[i].routing);
+		CHECK((int)a.form == v[i].form, "form of %s = %d (%s)",
+		      v[i].raw, (int)a.form, a.why ? a.why : "plain");
 	}
 	{
 		struct env_addr a;
@@ -85,12 +128,48 @@ test_addr(void)
 		CHECK(addr_parse(&a, big) == -1, "901+ bytes is a syntax error");
 		big[900] = '\0';
 		CHECK(addr_parse(&a, big) == 0, "900 bytes is fine");
+		big[0] = '<';
+		big[899] = '>';
+		CHECK(addr_parse(&a, big) == 0 && a.form == ADDR_PLAIN &&
+		      a.len == 898, "a plain 898-byte address");
 	}
-	{
-		struct env_addr a;
+}
 
-		addr_parse(&a, "<@relay.evil>");
-		CHECK(a.route_unterminated == 1, "unterminated route flagged");
+/* addr_agree: the raw text's reading against the MTA's {rcpt_addr} */
+static void
+test_addr_agree(void)
+{
+	static const struct {
+		const char *raw, *mta;
+		int agree;
+	} v[] = {
+		{ "<user@example.com >", "user@example.com", 1 },
+		{ "<USER@Example.COM>", "user@example.com", 1 },	/* Postfix */
+		{ "<user@example.com.>", "user@example.com", 1 },
+		{ "<\"user\"@example.com>", "\"user\"@example.com", 1 },	/* Sendmail */
+		{ "<a\\ b@example.com>", "\"a b\"@example.com", 1 },	/* Postfix */
+		{ "<a\\ b@example.com>", "a\\ b@example.com", 1 },	/* Sendmail */
+		{ "<User@localhost>", "user", 1 },	/* Sendmail's local mailer */
+		{ "<postmaster>", "postmaster@mta.example", 1 },	/* $myorigin */
+		{ "<victim%elsewhere.example@localhost>",
+		  "victim@elsewhere.example", 0 },	/* percent hack */
+		{ "<elsewhere.example!victim@localhost>",
+		  "victim@elsewhere.example", 0 },
+		{ "<victim%elsewhere.example>", "victim@elsewhere.example", 0 },
+		{ "<user@example.com>", "user@elsewhere.example", 0 },
+		{ "<user@example.com>", "other@example.com", 0 },
+		{ "<x@example.com>", "\"<x@example.com>\"@elsewhere.example", 0 },
+		{ "<>", "", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct env_addr a, m;
+
+		CHECK(addr_parse(&a, v[i].raw) == 0 &&
+		      addr_parse(&m, v[i].mta) == 0 &&
+		      addr_agree(&a, &m) == v[i].agree,
+		      "%s and MTA %s agree: %d", v[i].raw, v[i].mta,
+		      v[i].agree);
 	}
 }
 
@@ -370,30 +449,30 @@ test_policy_stages(void)
 
 	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT, "connect accepted");
-	policy_rcpt(t, &ss, "<a@EXAMPLE.COM>", &v);
+	policy_rcpt(t, &ss, "<a@EXAMPLE.COM>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT && !strstr(v.reason, "localiphost"),
 	      "upper-case domain is not reported as localiphost: %s", v.reason);
-	policy_rcpt(t, &ss, NULL, &v);
+	policy_rcpt(t, &ss, NULL, NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL, "no recipient at all: tempfail, not \"<>\"");
-	policy_rcpt(t, &ss, "<a@[127.0.0.1]>", &v);
+	policy_rcpt(t, &ss, "<a@[127.0.0.1]>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT &&
 	      strstr(v.reason, "via localiphost for [127.0.0.1]"),
 	      "[127.0.0.1] accepted via localiphost: %s", v.reason);
 
 	/* relaymailfrom.cdb unreadable: MAIL tempfails, and so does every
 	 * recipient of the transaction, hosted or not */
-	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL && strcmp(v.reply.code, "451") == 0,
 	      "MAIL tempfails on a cdb read error: %s", v.reason);
-	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL,
 	      "after a MAIL tempfail a hosted recipient tempfails too");
-	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL,
 	      "after a MAIL tempfail a foreign recipient tempfails too");
-	policy_mail(t, &ss, "<>", NULL, &v);
+	policy_mail(t, &ss, "<>", NULL, NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT, "<> is never looked up: MAIL ok");
-	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT,
 	      "a new MAIL clears the previous transaction's refusal");
 	tables_free(t);
@@ -420,8 +499,8 @@ test_policy_stages(void)
 	}
 	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL, "connect tempfails on a rules read error");
-	policy_mail(t, &ss, "<s@x.org>", "alice", &v);
-	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, "alice", &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL,
 	      "after a connect tempfail even an authenticated, hosted recipient tempfails");
 	tables_free(t);
@@ -469,33 +548,33 @@ test_policy_pop(void)
 
 	policy_connect(t, &ss, "192.0.2.7", NULL, &v);
 	policy_set_pop(&ss, pop);
-	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
-	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT && !ss.relay,
 	      "hosted recipient: the directory is not asked (%s)", v.reason);
-	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT && ss.relay &&
 	      strstr(v.reason, "pop-before-smtp relay-ctrl dir"),
 	      "foreign recipient: fresh file relays (%s)", v.reason);
-	policy_mail(t, &ss, "<s@spam.example>", NULL, &v);
-	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	policy_mail(t, &ss, "<s@spam.example>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_REJECT && strstr(v.reason, "badmailfrom"),
 	      "badmailfrom beats SMTP-after-POP (%s)", v.reason);
 
 	policy_connect(t, &ss, "192.0.2.20", NULL, &v);
 	policy_set_pop(&ss, pop);
-	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
-	policy_rcpt(t, &ss, "<a@example.com>", &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT,
 	      "unreadable entry: hosted recipient accepted (%s)", v.reason);
-	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL && strcmp(v.reply.code, "451") == 0,
 	      "unreadable entry: foreign recipient 451 (%s)", v.reason);
 
 	policy_connect(t, &ss, "192.0.2.99", NULL, &v);
 	policy_set_pop(&ss, pop);
-	policy_mail(t, &ss, "<s@x.org>", NULL, &v);
-	policy_rcpt(t, &ss, "<a@evil.example>", &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_REJECT && ss.pop_said_no &&
 	      strstr(v.reason, "no pop-before-smtp login"),
 	      "no file: 553 (%s)", v.reason);
@@ -511,6 +590,7 @@ main(void)
 		return 2;
 	}
 	test_addr();
+	test_addr_agree();
 	test_ipv4_literal();
 	test_ip();
 	test_host();
