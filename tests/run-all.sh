@@ -47,6 +47,11 @@ for v in tests/vectors/*.vec; do
 		run "qrelayctl $name (tcprules cdb)" sh tests/vectors/run-qrelayctl.sh "$v" "$work/$name.cdb"
 	fi
 done
+# the core against what real Postfix and Sendmail did with the relay-probe
+# corpus (recorded by tests/mta/integration.sh with QR_RECORD)
+run "mta differential (recorded)" perl tests/mta/differential.pl \
+	"$QR_BUILD/src/qrelayctl" tests/data/mta/control tests/data/mta/tcp.smtp \
+	tests/data/mta/observed.tsv
 run daemon-refusals sh tests/daemon/refusals.sh
 run daemon-reload sh tests/daemon/reload.sh
 run daemon-socket sh tests/daemon/socket.sh

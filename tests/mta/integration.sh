@@ -10,8 +10,16 @@
 #   1. scenarios through each MTA: hosted accepted, foreign refused 553
 #      5.7.1, relay clients (127.x source address; Postfix also XCLIENT),
 #      SASL (Postfix, Cyrus sasldb), a deny rule, relaymailfrom;
-#   2. the relay-probe corpus (tests/mta/relay-probes.txt) from a client
-#      that may not relay: 0 may reach the sink;
+#   2. the relay-probe corpus (tests/mta/relay-probes.txt, classic
+#      tricks, and what tests/mta/gen-corpus.pl generates: several hundred
+#      MAIL and RCPT texts with comments, quotes, brackets, routes, ...)
+#      from a client that may not relay: 0 may reach the sink, through
+#      Postfix, Sendmail, and a Sendmail that routes source routes;
+#      then the same corpus from a relay client, to show the count sees
+#      relays, and to record what each MTA read and where it delivered:
+#      tests/mta/differential.pl decides every recorded probe again with
+#      the core, for a client that may not relay, and checks that nothing
+#      it accepts was relayed (QR_RECORD=FILE keeps the recording);
 #   3. the milter is killed (SIGKILL): both MTAs tempfail and relay nothing;
 #      started again, both recover.
 # Prints a report with the counts; last line "N passed, N failed".
@@ -42,7 +50,8 @@ base=$((26000 + $$ % 2000))
 MILTER_PORT=$(next_free "$base")
 PFX_PORT=$(next_free $((MILTER_PORT + 1)))
 SM_PORT=$(next_free $((PFX_PORT + 1)))
-NET_PORT=$(next_free $((SM_PORT + 1)))
+SMR_PORT=$(next_free $((SM_PORT + 1)))
+NET_PORT=$(next_free $((SMR_PORT + 1)))
 export PFX_PORT SM_PORT
 
 alive() {
@@ -69,6 +78,7 @@ cleanup() {
 	trap '' INT TERM
 	pfx_stop "$work/pfx" >/dev/null 2>&1
 	sm_stop "$work/sm" >/dev/null 2>&1
+	sm_stop "$work/smr" >/dev/null 2>&1
 	[ -n "$milter_pid" ] && kill -KILL "$milter_pid" 2>/dev/null
 	[ -n "$sink_pid" ] && kill -TERM "$sink_pid" 2>/dev/null
 	wait 2>/dev/null
@@ -107,6 +117,13 @@ if sm_setup "$work/sm" "$MILTER_PORT" "$NET_PORT" && sm_start "$work/sm"; then
 else
 	bad "private Sendmail did not start"
 fi
+# the same Sendmail, built to route source routes to their first hop
+if SM_PORT=$SMR_PORT SM_NAME=mta.smr.test SM_ROUTES=1 sm_setup "$work/smr" "$MILTER_PORT" "$NET_PORT" &&
+	sm_start "$work/smr"; then
+	ok "private Sendmail with _USE_DEPRECATED_ROUTE_ADDR_ on 127.0.0.1:$SMR_PORT"
+else
+	bad "private Sendmail with _USE_DEPRECATED_ROUTE_ADDR_ did not start"
+fi
 
 # The README must quote the snippets exactly as they are used here.
 snippet_in_readme() {	# snippet_in_readme FILE-WITH-LINES
@@ -138,7 +155,7 @@ arrivals() {
 	hosted)
 		case $2 in
 		pfx) _d=$work/pfx/mail/hosted/new ;;
-		sm) _d=$work/sm/maildir/new ;;
+		*) _d=$work/$2/maildir/new ;;
 		esac
 		if [ "$4" = "*" ]; then
 			cat "$_d"/* 2>/dev/null | grep -c "^$3: "
@@ -156,7 +173,8 @@ drain() {
 		_pq=$(postqueue -c "$work/pfx/etc" -p 2>/dev/null | tail -n 1)
 		case $_pq in
 		*"queue is empty"*)
-			if ! ls "$work/sm/spool/mqueue" 2>/dev/null | grep -q '^[qd]f'; then
+			if ! ls "$work/sm/spool/mqueue" "$work/smr/spool/mqueue" 2>/dev/null |
+				grep -q '^[qd]f'; then
 				return 0
 			fi
 			;;
@@ -166,7 +184,11 @@ drain() {
 	done
 	echo "# queues did not drain:"
 	postqueue -c "$work/pfx/etc" -p | sed 's/^/#   /'
-	ls -l "$work/sm/spool/mqueue" | sed 's/^/#   /'
+	for _q in "$work/sm/spool/mqueue" "$work/smr/spool/mqueue"; do
+		for _f in "$_q"/qf*; do
+			[ -f "$_f" ] && echo "# $_f: $(grep -a '^[RM]' "$_f" | tr '\n' ' ')"
+		done
+	done
 }
 
 # --- 1. scenarios -------------------------------------------------------------
@@ -174,6 +196,7 @@ mta_port() {	# mta_port pfx|sm
 	case $1 in
 	pfx) echo "$PFX_PORT" ;;
 	sm) echo "$SM_PORT" ;;
+	smr) echo "$SMR_PORT" ;;
 	esac
 }
 # send MTA NAME [swaks args]: one message with header "X-Control: NAME";
@@ -249,12 +272,20 @@ echo "pfx sasl-bad-password none" >>"$work/expect"
 probe() {
 	perl tests/mta/smtp-probe.pl 127.0.0.1 "$(mta_port "$1")" "$2" "$3" >"$4" 2>&1
 }
-nprobes=$(grep -v -E '^[[:space:]]*(#|$)' tests/mta/relay-probes.txt | wc -l)
-for m in pfx sm; do
-	probe "$m" 127.0.0.1 tests/mta/relay-probes.txt "$work/probes.$m"
+perl tests/mta/gen-corpus.pl >"$work/generated.txt"
+cat tests/mta/relay-probes.txt "$work/generated.txt" >"$work/corpus.txt"
+nprobes=$(grep -v -E '^[[:space:]]*(#|$)' "$work/corpus.txt" | wc -l)
+# the Sendmail that honours source routes gets the probes with one
+awk -F '\t' '!/^[[:space:]]*(#|$)/ && ($2 ~ /(^|<)@[^:]*:/ || $3 ~ /(^|[<(])@[^:]*:/)' \
+	"$work/corpus.txt" >"$work/corpus.smr"
+nroutes=$(wc -l <"$work/corpus.smr")
+for m in pfx sm smr; do
+	f=$work/corpus.txt want=$nprobes
+	[ "$m" = smr ] && f=$work/corpus.smr want=$nroutes
+	probe "$m" 127.0.0.1 "$f" "$work/probes.$m"
 	n=$(grep -c ' MAIL=' "$work/probes.$m")
-	if [ "$n" -eq "$nprobes" ]; then ok "$m: all $n probes sent"; else
-		bad "$m: $n of $nprobes probes completed"; sed 's/^/#   /' "$work/probes.$m"; fi
+	if [ "$n" -eq "$want" ]; then ok "$m: all $n probes sent"; else
+		bad "$m: $n of $want probes completed"; sed 's/^/#   /' "$work/probes.$m"; fi
 done
 
 # --- later transactions on one connection are checked again -----------------
@@ -294,24 +325,31 @@ while read -r m n w; do
 done <"$work/expect"
 
 echo "# relay-probe corpus: $nprobes probes from 127.0.0.1 (may not relay)"
-echo "#   probe                              Postfix RCPT  Sendmail RCPT"
-paste "$work/probes.pfx" "$work/probes.sm" |
+echo "#   hand-written probes                  Postfix RCPT  Sendmail RCPT"
+n_hand=$(grep -v -E '^[[:space:]]*(#|$)' tests/mta/relay-probes.txt | wc -l)
+paste "$work/probes.pfx" "$work/probes.sm" | head -n "$n_hand" |
 	awk '{ r1 = $3; r2 = $7; sub(/RCPT=/, "", r1); sub(/RCPT=/, "", r2);
 		printf "#   %-36s %-13s %s\n", $1, r1, r2 }'
-for m in pfx sm; do
+for m in pfx sm smr; do
+	echo "# $m: RCPT replies to the whole corpus: $(sed -n 's/.* RCPT=\([^ ]*\) .*/\1/p' "$work/probes.$m" |
+		sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
 	s=$(arrivals sink "$m" X-Probe "*")
 	h=$(arrivals hosted "$m" X-Probe "*")
 	acc=$(grep -c 'RCPT=[^ ]*2[0-9][0-9]' "$work/probes.$m")
 	echo "# $m: probes with a recipient accepted: $acc, delivered to the hosted maildir: $h, relayed to the outside sink: $s"
-	for t in txn-hosted-then-foreign txn-rset-then-foreign txn-foreign-hosted-foreign; do
-		s=$((s + $(arrivals sink "$m" X-Probe "$t")))
-	done
-	th=$(( $(arrivals hosted "$m" X-Probe txn-hosted-then-foreign) +
-		$(arrivals hosted "$m" X-Probe txn-rset-then-foreign) +
-		$(arrivals hosted "$m" X-Probe txn-foreign-hosted-foreign) ))
-	if [ "$th" = 4 ]; then ok "$m: the 4 hosted messages of the multi-transaction sessions arrived"; else
-		bad "$m: $th of 4 hosted messages of the multi-transaction sessions arrived"; fi
-	if [ "$s" = 0 ]; then ok "$m: 0 of $nprobes relay probes (and 0 later transactions) reached the outside"; else
+	if [ "$m" != smr ]; then
+		for t in txn-hosted-then-foreign txn-rset-then-foreign txn-foreign-hosted-foreign; do
+			s=$((s + $(arrivals sink "$m" X-Probe "$t")))
+		done
+		th=$(( $(arrivals hosted "$m" X-Probe txn-hosted-then-foreign) +
+			$(arrivals hosted "$m" X-Probe txn-rset-then-foreign) +
+			$(arrivals hosted "$m" X-Probe txn-foreign-hosted-foreign) ))
+		if [ "$th" = 4 ]; then ok "$m: the 4 hosted messages of the multi-transaction sessions arrived"; else
+			bad "$m: $th of 4 hosted messages of the multi-transaction sessions arrived"; fi
+	fi
+	n=$nprobes
+	[ "$m" = smr ] && n=$nroutes
+	if [ "$s" = 0 ]; then ok "$m: 0 of $n relay probes (and 0 later transactions) reached the outside"; else
 		bad "$m: $s relay probes reached the outside:"
 		grep '^X-Probe:' "$work/sink/net.dump" | sed 's/^/#   /'
 	fi
@@ -326,10 +364,16 @@ echo "# controls: relay-client messages at the sink $got_sink of $ctl_sink, host
 	bad "controls: $got_sink/$ctl_sink at the sink, $got_hosted/$ctl_hosted hosted"
 
 # The counting must be able to see a relay: the same corpus from a relay
-# client (127.0.0.5) must reach the sink.
+# client (127.0.0.5) must reach the sink.  The milter accepts everything
+# then, so the MTA shows what it does with each text: its reading
+# ({rcpt_addr}, logged as mta_rcpt) and where it delivers.  Each one is
+# decided again by the core for a client that may not relay
+# (tests/mta/differential.pl).
 for m in pfx sm; do
 	eval "before_$m=\$(arrivals sink $m X-Probe '*')"
-	probe "$m" 127.0.0.5 tests/mta/relay-probes.txt "$work/probes-relayclient.$m"
+	l0=$(wc -l <"$work/milter.log")
+	probe "$m" 127.0.0.5 "$work/corpus.txt" "$work/probes-relayclient.$m"
+	tail -n "+$((l0 + 1))" "$work/milter.log" >"$work/milter-relayclient.$m.log"
 done
 drain
 for m in pfx sm; do
@@ -342,7 +386,23 @@ for m in pfx sm; do
 	else
 		bad "$m: corpus from a relay client: $n at the sink, $acc accepted"
 	fi
+	case $m in
+	pfx) hdir=$work/pfx/mail/hosted/new ;;
+	*) hdir=$work/$m/maildir/new ;;
+	esac
+	perl tests/mta/observe.pl "$m" "$work/corpus.txt" "$work/milter-relayclient.$m.log" \
+		"$work/sink/net.dump" "$hdir" >"$work/observed.$m"
 done
+cat "$work/observed.pfx" "$work/observed.sm" >"$work/observed"
+[ -n "${QR_RECORD:-}" ] && cp "$work/observed" "$QR_RECORD"
+n=$(wc -l <"$work/observed")
+if perl tests/mta/differential.pl "$(dirname "$BIN")/qrelayctl" tests/data/mta/control \
+	"$work/tcp.smtp.cdb" "$work/observed" >"$work/differential.out" 2>&1; then
+	ok "differential: the core refuses all $n recorded probes that an MTA relays ($(grep '^# verdict' "$work/differential.out" | cut -c3-))"
+else
+	bad "differential: the core accepts what an MTA relays:"
+	grep -v '^ok' "$work/differential.out" | head -n 20 | sed 's/^/#   /'
+fi
 
 # --- 3. milter crash: both MTAs tempfail, relay nothing, then recover ----------
 before=$(grep -c '^X-Client-Addr:' "$work/sink/net.dump")

@@ -12,6 +12,10 @@
 #   sm_stop DIR            stop it and wait until its port is free.
 #   sm_snippet DIR         print the documented .mc lines (see below).
 #
+# SM_NAME (default mta.sm.test) is the instance's host name.  SM_ROUTES=1
+# builds it with _USE_DEPRECATED_ROUTE_ADDR_, so that it routes source
+# routes (<@hop:user@domain>) to their first hop instead of stripping them.
+#
 # Hosted domains (SM_HOSTED, default "example.com example.net", each with
 # its subdomains) are delivered locally into the maildir DIR/maildir/new by
 # a tiny mailer; every other domain goes to the sink.  Sendmail's own relay
@@ -22,10 +26,10 @@
 # unpacks it into $SM_PREFIX (default /opt/qrelay-test/sendmail) instead of
 # installing it.  Sendmail stalls 60 s at startup when the machine's host
 # name is unqualified, so it runs in its own UTS namespace (unshare --uts)
-# as mta.sm.test.  Recipe and pitfalls: shared/spec/milter-integration.md
-# section 3.  Needs root.
+# under its own name (SM_NAME).  Needs root.
 
 SM_PORT=${SM_PORT:-2526}
+SM_NAME=${SM_NAME:-mta.sm.test}
 SM_PREFIX=${SM_PREFIX:-/opt/qrelay-test/sendmail}
 SM_HOSTED=${SM_HOSTED:-example.com example.net}
 SM_BIN=$SM_PREFIX/usr/libexec/sendmail/sendmail
@@ -60,6 +64,9 @@ sm_setup() {
 	# Sendmail insists that the queue is not group/world writable.
 	chmod 700 "$_sm_dir/spool/mqueue" || return 1
 	echo "$SM_PORT" >"$_sm_dir/port"
+	echo "$SM_NAME" >"$_sm_dir/name"
+	_sm_routes=
+	[ "${SM_ROUTES:-0}" = 1 ] && _sm_routes="define(\`_USE_DEPRECATED_ROUTE_ADDR_')dnl"
 	: >"$_sm_dir/etc/local-host-names"
 	: >"$_sm_dir/etc/trusted-users"
 	: >"$_sm_dir/etc/helpfile"
@@ -82,7 +89,8 @@ divert(-1)
 # Private test instance written by tests/mta/sendmail.sh - do not edit.
 divert(0)dnl
 OSTYPE(\`linux')dnl
-define(\`confDOMAIN_NAME', \`mta.sm.test')dnl
+define(\`confDOMAIN_NAME', \`$SM_NAME')dnl
+$_sm_routes
 define(\`QUEUE_DIR', \`$_sm_dir/spool/mqueue')dnl
 define(\`confPID_FILE', \`$_sm_dir/run/sendmail.pid')dnl
 define(\`ALIAS_FILE', \`')dnl
@@ -97,6 +105,13 @@ define(\`confDONT_BLAME_SENDMAIL', \`ClassFileInUnsafeDirPath')dnl
 define(\`confREFUSE_LA', \`999')dnl
 define(\`confQUEUE_LA', \`999')dnl
 define(\`confDELIVERY_MODE', \`background')dnl
+dnl Local deliveries (its own names, addresses without a domain) are
+dnl discarded, like Postfix's local_transport = discard in postfix.sh: no
+dnl aliases (A), no passwd check (w), no -f (f).  A mailer without \$u in
+dnl its arguments would be spoken to in SMTP, hence the unused \$u.
+define(\`LOCAL_MAILER_PATH', \`/bin/sh')dnl
+define(\`LOCAL_MAILER_ARGS', \`sh -c cat>/dev/null \$u')dnl
+MODIFY_MAILER_FLAGS(\`LOCAL', \`-Awf')dnl
 define(\`confTO_ICONNECT', \`5s')dnl
 define(\`confTO_CONNECT', \`5s')dnl
 define(\`SMART_HOST', \`esmtp:[127.0.0.1]')dnl
@@ -139,11 +154,12 @@ sm_snippet() {
 sm_start() {
 	_sm_dir=$(cd "$1" && pwd -P) || return 1
 	_sm_port=$(cat "$_sm_dir/port")
+	_sm_name=$(cat "$_sm_dir/name")
 	if _sm_listening "$_sm_port"; then
 		echo "sm_start: TCP port $_sm_port is already in use" >&2
 		return 1
 	fi
-	unshare --uts sh -c "hostname mta.sm.test && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
+	unshare --uts sh -c "hostname '$_sm_name' && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
 		>"$_sm_dir/start.out" 2>&1 || {
 		echo "sm_start: sendmail -bd failed:" >&2
 		cat "$_sm_dir/start.out" >&2
