@@ -4,6 +4,8 @@
 #                    with ARGS, stderr to $QD_LOG; waits until it listens
 # qd_stop            SIGTERM and wait until the process is gone
 # qd_query VECLINE   one session through miltertest; prints its reply type
+# qd_replay VEC PORT replay a .vec file through miltertest against PORT
+#                    (tests/milter/vectors.lua), its output on stdout
 # ok/bad/finish      test accounting; finish prints "N passed, N failed"
 QR_BUILD=${QR_BUILD:-.}
 QD_BIN=$QR_BUILD/src/qrelay-milter
@@ -63,10 +65,14 @@ qd_stop() {
 }
 
 # qd_query "accept 250 | 9.9.9.9 | - | - | <s@x.org> | <a@b> |" -> continue/replycode/...
+qd_replay() {
+	awk -f tests/vectors/vecread.awk "$1" >"$1.rec" &&
+		miltertest -D recfile="$1.rec" -D port="$2" -s tests/milter/vectors.lua
+}
+
 qd_query() {
 	printf 'control unused\n%s\n' "$1" > "$QD_WORK/q.vec"
-	miltertest -D vecfile="$QD_WORK/q.vec" -D port="$QD_PORT" \
-		-s tests/milter/vectors.lua 2>/dev/null | sed -n 's/^VECTOR 1 //p'
+	qd_replay "$QD_WORK/q.vec" "$QD_PORT" 2>/dev/null | sed -n 's/^VECTOR 1 //p'
 }
 
 # the verdict of the last decision line in the log

@@ -57,6 +57,6 @@ LUA
 : > "$QD_LOG"
 qd_start -d "$w/ctl"
 miltertest -D port="$QD_PORT" -s "$w/nomacros.lua" >/dev/null 2>&1
-n=$(grep -c "sent no MAIL FROM macros" "$QD_LOG")
+n=$(grep -c "sent no {mail_mailer} or {mail_addr} at MAIL FROM" "$QD_LOG")
 check "missing MAIL macros logged exactly once over 3 sessions ($n)" [ "$n" -eq 1 ]
 finish

@@ -22,18 +22,14 @@
 # printable ASCII, '\' and '%' written as %XX.
 use strict;
 use warnings;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+
+require(dirname(abs_path(__FILE__)) . '/probe-lib.pl');
 
 my ($mta, $corpus, $log, $sink, $hosted) = @ARGV;
 die "usage: observe.pl MTA CORPUS MILTER_LOG SINK_DUMP HOSTED_DIR\n"
     unless defined $hosted;
-
-sub expand {	# as smtp-probe.pl
-	my ($s) = @_;
-	$s =~ s/\{(.)\*(\d+)\}/$1 x $2/ge;
-	$s =~ s/\\x([0-9A-Fa-f]{2})/chr(hex($1))/ge;
-	$s =~ s/\\t/\t/g;
-	return $s;
-}
 
 sub enc {
 	my ($s) = @_;
@@ -112,15 +108,10 @@ if (opendir(my $dh, $hosted)) {
 	closedir $dh;
 }
 
-open(my $cf, '<', $corpus) or die "$corpus: $!\n";
-binmode $cf;
-while (my $l = <$cf>) {
-	chomp $l;
-	next if $l =~ /^\s*(#|$)/;
-	my ($name, $mail, @rcpts) = split /\t+/, $l;
+for my $p (probe_read($corpus)) {
+	my ($name, $mail, @rcpts) = @$p;
 	next unless @rcpts == 1;
-	$mail = $mail eq '-' ? '<s@outside.example>' : expand($mail);
-	my $rcpt = expand($rcpts[0]);
+	my $rcpt = probe_expand($rcpts[0]);
 	# smtp-probe.pl sends the RCPT argument whole; the MTA passes the
 	# milter its first word (parameters follow in argv[1..])
 	my $arg = $rcpt;
@@ -142,4 +133,3 @@ while (my $l = <$cf>) {
 		   $where{$name} // 'none', enc($to{$name}), enc($sender{$name})),
 	    "\n";
 }
-close $cf;

@@ -5,10 +5,7 @@
 #
 #   smtp-probe.pl HOST PORT LOCAL_ADDR PROBE_FILE
 #
-# PROBE_FILE lines: NAME <TAB> MAIL-ARG <TAB> RCPT-ARG [<TAB> RCPT-ARG ...]
-# ('#' lines and blank lines are skipped).  MAIL-ARG "-" means
-# "<s@outside.example>".  In the arguments, \xNN is a byte, \t a tab, and
-# {C*N} stands for the character C repeated N times.  Each RCPT-ARG is sent
+# PROBE_FILE: the format of probe-lib.pl.  Each RCPT-ARG is sent
 # verbatim after "RCPT TO:".  When a recipient is accepted, a message with
 # an "X-Probe: NAME" header is sent, so that wherever it lands it can be
 # told apart.  A field "--" (after the message) or "RSET" (instead of it)
@@ -18,18 +15,14 @@
 # Uses only perl-base (IO::Socket::INET).
 use strict;
 use warnings;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
 use IO::Socket::INET;
+
+require(dirname(abs_path(__FILE__)) . '/probe-lib.pl');
 
 my ($host, $port, $laddr, $file) = @ARGV;
 die "usage: smtp-probe.pl HOST PORT LOCAL_ADDR PROBE_FILE\n" unless defined $file;
-
-sub expand {
-	my ($s) = @_;
-	$s =~ s/\{(.)\*(\d+)\}/$1 x $2/ge;
-	$s =~ s/\\x([0-9A-Fa-f]{2})/chr(hex($1))/ge;
-	$s =~ s/\\t/\t/g;
-	return $s;
-}
 
 # Read one (possibly multi-line) reply; return its code, or "EOF"/"TIMEOUT".
 sub reply {
@@ -56,14 +49,8 @@ sub cmd {
 	return reply($sock);
 }
 
-open(my $fh, '<', $file) or die "$file: $!\n";
-binmode $fh;
-while (my $l = <$fh>) {
-	chomp $l;
-	next if $l =~ /^\s*(#|$)/;
-	my ($name, $mail, @rcpts) = split /\t+/, $l;
-	die "$file:$.: want NAME, MAIL and at least one RCPT, tab separated\n" unless @rcpts;
-	$mail = $mail eq '-' ? '<s@outside.example>' : expand($mail);
+for my $p (probe_read($file)) {
+	my ($name, $mail, @rcpts) = @$p;
 	my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
 		LocalAddr => $laddr, Proto => 'tcp', Timeout => 30);
 	unless ($sock) {
@@ -89,7 +76,7 @@ while (my $l = <$fh>) {
 				$next = $r;
 				last;
 			}
-			my $c = cmd($sock, "RCPT TO:" . expand($r));
+			my $c = cmd($sock, "RCPT TO:" . probe_expand($r));
 			push @codes, $c;
 			$any = 1 if $c =~ /^2/;
 		}
@@ -109,7 +96,7 @@ while (my $l = <$fh>) {
 		push @d, $data;
 		last unless defined $next && @rcpts;
 		$mail = shift @rcpts;
-		$mail = $mail eq '-' ? '<s@outside.example>' : expand($mail);
+		$mail = $mail eq '-' ? '<s@outside.example>' : probe_expand($mail);
 	}
 	cmd($sock, "QUIT");
 	close $sock;

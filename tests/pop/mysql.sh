@@ -111,7 +111,7 @@ MX2_PID=$!
 i=0
 while ! port_listening "$MX2_PORT" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 printf 'control unused\naccept 250 | 192.0.2.7 | - | - | <s@x.org> | <a@evil.example> |\n' > "$W/mx2.vec"
-miltertest -D vecfile="$W/mx2.vec" -D port="$MX2_PORT" -s tests/milter/vectors.lua >/dev/null 2>&1
+qd_replay "$W/mx2.vec" "$MX2_PORT" >/dev/null 2>&1
 check "second MX host over TCP: the same login relays" grep -q 'verdict=accept .*mysql vpopmail relay table ip 192.0.2.7' "$W/mx2.log"
 check "second MX host: qrelayctl allow fails without INSERT (exit 111)" sh -c "'$CTL' -c '$W/mx2.conf' allow 192.0.2.50 2>/dev/null; [ \$? -eq 111 ]"
 kill -TERM "$MX2_PID"; wait "$MX2_PID"; MX2_PID=
@@ -158,7 +158,7 @@ t0=$(date +%s%N)
 pids=
 for n in 1 2 3 4 5 6; do
 	printf 'control unused\naccept 250 | 192.0.2.7 | - | - | <s@x.org> | <a@evil.example> |\n' > "$W/par$n.vec"
-	miltertest -D vecfile="$W/par$n.vec" -D port="$QD_PORT" -s tests/milter/vectors.lua >/dev/null 2>&1 &
+	qd_replay "$W/par$n.vec" "$QD_PORT" >/dev/null 2>&1 &
 	pids="$pids $!"
 done
 for pid in $pids; do wait "$pid"; done
