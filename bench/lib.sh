@@ -1,7 +1,7 @@
 # bench/lib.sh - helpers shared by the benchmark scripts (sourced, POSIX sh).
 #
-# Needs: QR_BUILD (build dir), BW (work dir).  Daemons listen on free
-# loopback ports from 32000 up.  Results go to $BW/rows as
+# Needs: QR_BUILD (build dir), BW (work dir); sourced from the repository
+# root.  Daemons listen on free loopback ports from 32000 up.  Results go to $BW/rows as
 #   ROW|what|figure|baseline|ratio|target|verdict
 # which bench/run.sh prints as one table.
 B=${QR_BUILD:-build}
@@ -10,45 +10,15 @@ LG=$B/bench/loadgen
 NOOP=$B/bench/noop-milter
 CB=$B/bench/corebench
 
-bl_listening() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
-
-bl_port() {	# a free port >= $1 (default 32000)
-	p=${1:-32000}
-	while bl_listening "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
-
-bl_wait_port() {	# bl_wait_port PORT PID
-	i=0
-	while ! bl_listening "$1"; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$2" 2>/dev/null; then
-			echo "bench: nothing listens on $1" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-bl_stop() {	# bl_stop PID: SIGTERM, wait until gone (libmilter takes ~4 s)
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
+# ports and processes: tests/lib/wait.sh (port_free, port_wait, proc_stop)
+. tests/lib/wait.sh
 
 # bl_qrelay PORT CONTROL RULES LOG: start the daemon; sets QPID
 bl_qrelay() {
 	"$QD" -f -p "inet:$1@127.0.0.1" -d "$2" -x "$3" 2>"$4" &
 	QPID=$!
 	echo "$QPID" >> "$BW/pids"
-	bl_wait_port "$1" "$QPID"
+	port_wait "$1" "$QPID"
 }
 
 # bl_noop PORT [FLAGS]: start the no-op milter; sets NPID
@@ -58,7 +28,7 @@ bl_noop() {
 	"$NOOP" -p "inet:$_p@127.0.0.1" "$@" 2>/dev/null &
 	NPID=$!
 	echo "$NPID" >> "$BW/pids"
-	bl_wait_port "$_p" "$NPID"
+	port_wait "$_p" "$NPID"
 }
 
 # field NAME from a "k=v k=v" line on stdin

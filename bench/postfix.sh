@@ -31,13 +31,13 @@ T=$BW/big
 PD=$BW/pfx
 echo "== Postfix end to end: smtp-source -> Postfix -> discard; no milter / qrelay-milter / native restrictions"
 . tests/mta/postfix.sh
-PFX_PORT=$(bl_port 32525)
-qp=$(bl_port $((PFX_PORT + 1)))
+PFX_PORT=$(port_free 32525)
+qp=$(port_free $((PFX_PORT + 1)))
 bl_qrelay "$qp" "$T/control" "$T/tcp.smtp.cdb" /dev/null || exit 1
-np=$(bl_port $((qp + 1)))
+np=$(port_free $((qp + 1)))
 bl_noop "$np" -d || exit 1
 DPID=$NPID
-fp=$(bl_port $((np + 1)))
+fp=$(port_free $((np + 1)))
 bl_noop "$fp" -a || exit 1
 FPID=$NPID
 # the same daemon on a unix socket; umask 0 so that user postfix may connect
@@ -197,7 +197,7 @@ for s in 20 1; do
 		"$([ "$lost_qrelay" -eq 0 ] && echo met || echo MISSED)"
 done
 pfx_stop "$PD"
-bl_stop "$QPID"
-bl_stop "$DPID"
-bl_stop "$FPID"
-bl_stop "$UPID"
+proc_stop "$QPID"
+proc_stop "$DPID"
+proc_stop "$FPID"
+proc_stop "$UPID"

@@ -8,12 +8,12 @@ rounds=${BENCH_ROUNDS:-5}
 secs=${BENCH_SECS:-3}
 T=$BW/big
 echo "== milter protocol: qrelay-milter (rcpthosts $(wc -l < "$T/control/rcpthosts") lines, morercpthosts.cdb $(cdb -s "$T/control/morercpthosts.cdb" | sed -n 's/^number of records: //p') domains, $(wc -l < "$T/tcp.smtp") rules) vs no-op milter"
-qp=$(bl_port 32000)
+qp=$(port_free 32000)
 bl_qrelay "$qp" "$T/control" "$T/tcp.smtp.cdb" /dev/null || exit 1
-np=$(bl_port $((qp + 1)))
+np=$(port_free $((qp + 1)))
 bl_noop "$np" || exit 1
 NPID1=$NPID
-mp=$(bl_port $((np + 1)))
+mp=$(port_free $((np + 1)))
 bl_noop "$mp" -m || exit 1	# no callbacks: every stage skipped
 NPID2=$NPID
 
@@ -100,6 +100,6 @@ bl_row "RSS growth at 500 concurrent sessions (MB)" \
 	"+$(awk -v a="$peak" -v b="$idle" 'BEGIN { printf "%.1f", (a - b) / 1024 }') (peak $(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }'), $(sed 's/.*failed=\([0-9]*\).*/\1/' "$BW/c500.out") failed)" \
 	"-" "-" "<= +16 MB" "$(bl_le $((peak - idle)) 16384)"
 bl_note "after the c=500 run: RSS $((after / 1024)) MB, $thr threads (libmilter's worker pool)"
-bl_stop "$QPID"
-bl_stop "$NPID1"
-bl_stop "$NPID2"
+proc_stop "$QPID"
+proc_stop "$NPID1"
+proc_stop "$NPID2"

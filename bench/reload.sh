@@ -8,7 +8,7 @@ secs_rl=${BENCH_RELOAD_SECS:-8}
 d=$BW/reload
 echo "== reload under load: 1M-line rcpthosts replaced by rename + SIGHUP"
 sh bench/gentables.sh "$d" 1000000 1000000 10000 20000 || exit 1
-p=$(bl_port 32200)
+p=$(port_free 32200)
 bl_qrelay "$p" "$d/control" "$d/tcp.smtp.cdb" "$BW/reload.log" || exit 1
 "$LG" -s "inet:$p@127.0.0.1" -t "$d/traffic" -c 10 -d "$secs_rl" -o "$BW/reload.samples" > "$BW/reload.out" &
 lgp=$!
@@ -60,5 +60,5 @@ bl_row "reload under load: p99 latency us during the reload ($2 sessions)" "$1" 
 	"$(bl_ratio "$1" "$3")" "-" "-"
 bl_row "reload under load: RSS peak MB" \
 	"$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')" "$(awk -v k="$rss0" 'BEGIN { printf "%.1f", k / 1024 }') before" "-" "-" "-"
-bl_stop "$QPID"
+proc_stop "$QPID"
 rm -rf "$d"

@@ -22,11 +22,11 @@ for n in 1000 10000 100000 1000000; do
 	ns=$(bl_median $ns)
 	ms=$(bl_median $ms)
 	[ -n "$first_ns" ] || first_ns=$ns
-	p=$(bl_port 32100)
+	p=$(port_free 32100)
 	bl_qrelay "$p" "$d/control" "$d/tcp.smtp.cdb" /dev/null || exit 1
 	"$LG" -s "inet:$p@127.0.0.1" -t "$d/traffic" -c 10 -d 1 > "$BW/scale.out"
 	set -- $(bl_rss "$QPID")
-	bl_stop "$QPID" &
+	proc_stop "$QPID" &
 	case $n in
 	1000) q="2.6 ms" ;;
 	100000) q="33 ms" ;;

@@ -42,31 +42,9 @@ die() {
 	exit 1
 }
 
-# Is process $1 still running (a zombie child counts as gone)?
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in
-	'' | Z | X) return 1 ;;
-	esac
-	return 0
-}
-
 stop_milter() {
 	[ -n "$milter_pid" ] || return 0
-	if alive "$milter_pid"; then
-		kill -TERM "$milter_pid" 2>/dev/null || :
-		# libmilter takes ~4 s to exit after SIGTERM
-		i=0
-		while alive "$milter_pid" && [ "$i" -lt 150 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if alive "$milter_pid"; then
-			say "quickstart: qrelay-milter ignored SIGTERM for 15 s; killing it" >&2
-			kill -KILL "$milter_pid" 2>/dev/null || :
-		fi
-	fi
-	wait "$milter_pid" 2>/dev/null || :
+	proc_stop "$milter_pid" 15 || :
 	milter_pid=
 }
 
@@ -111,7 +89,7 @@ fi
 [ -x "$MILTER_BIN" ] || die "$MILTER_BIN does not exist; build it first"
 
 for p in "$MILTER_PORT" "$PFX_PORT"; do
-	if _pfx_port_listening "$p"; then
+	if port_listening "$p"; then
 		die "TCP port $p is already in use (set QS_MILTER_PORT / PFX_PORT)"
 	fi
 done
@@ -122,17 +100,11 @@ say "==> starting qrelay-milter on inet:$MILTER_PORT@127.0.0.1"
 	-d "$ROOT/examples/control" -x "$ROOT/examples/tcp.smtp" \
 	</dev/null >"$tmp/milter.log" 2>&1 &
 milter_pid=$!
-i=0
-while ! _pfx_port_listening "$MILTER_PORT"; do
-	if ! alive "$milter_pid"; then
-		cat "$tmp/milter.log" >&2
-		milter_pid=
-		die "qrelay-milter exited at startup (its log is above)"
-	fi
-	i=$((i + 1))
-	[ "$i" -le 100 ] || die "qrelay-milter did not listen on 127.0.0.1:$MILTER_PORT within 10 s"
-	sleep 0.1
-done
+if ! port_wait "$MILTER_PORT" "$milter_pid"; then
+	cat "$tmp/milter.log" >&2
+	milter_pid=
+	die "qrelay-milter did not start and listen on 127.0.0.1:$MILTER_PORT (its log is above)"
+fi
 
 # --- (d) Postfix --------------------------------------------------------------
 say "==> starting a private Postfix on 127.0.0.1:$PFX_PORT"

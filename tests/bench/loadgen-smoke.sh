@@ -27,11 +27,10 @@ else
 	bad "daemon start"
 fi
 
-port=$(qd_free_port)
+port=$(port_free $((QD_PORT + 1)))
 "$NOOP" -p "inet:$port@127.0.0.1" 2>>"$QD_LOG" &
 noop=$!
-i=0
-while ! port_listening "$port" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port_wait "$port" "$noop"
 out=$("$LG" -N -s "inet:$port@127.0.0.1" -t "$t/traffic" -c 10 -n 300)
 echo "# noop-milter: $out"
 case $out in

@@ -27,39 +27,22 @@ finish() {
 	[ "$qd_fail" -eq 0 ]
 }
 
-port_listening() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
-
-qd_free_port() {
-	p=$((20000 + $$ % 5000))
-	while port_listening $p; do p=$((p + 1)); done
-	echo $p
-}
+. tests/lib/wait.sh
 
 qd_start() {
-	QD_PORT=$(qd_free_port)
+	QD_PORT=$(port_free "${QD_PORT_BASE:-$((20000 + $$ % 5000))}")
 	"$QD_BIN" -f -p "inet:$QD_PORT@127.0.0.1" "$@" 2>>"$QD_LOG" &
 	QD_PID=$!
-	i=0
-	while ! port_listening "$QD_PORT"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$QD_PID" 2>/dev/null; then
-			echo "# daemon did not start:"; sed 's/^/#   /' "$QD_LOG"
-			QD_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
+	if ! port_wait "$QD_PORT" "$QD_PID"; then
+		echo "# daemon did not start:"; sed 's/^/#   /' "$QD_LOG"
+		QD_PID=
+		return 1
+	fi
 }
 
 qd_stop() {
 	[ -n "$QD_PID" ] || return 0
-	kill -TERM "$QD_PID" 2>/dev/null
-	i=0
-	while kill -0 "$QD_PID" 2>/dev/null && [ $i -lt 150 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	kill -KILL "$QD_PID" 2>/dev/null
-	wait "$QD_PID" 2>/dev/null
+	proc_stop "$QD_PID" 15
 	QD_STATUS=$?
 	QD_PID=
 }

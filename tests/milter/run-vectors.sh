@@ -37,7 +37,7 @@ vecabs=$(abspath "$vec")
 root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 
-data=tests/data
+data=${QR_DATA:-tests/data}
 daemon=${QR_BUILD:-.}/src/qrelay-milter
 script=tests/milter/vectors.lua
 
@@ -97,26 +97,11 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-vectors.XXXXXX") || exit 2
 pid='' mtpid=''
 
-gone() {	# true when process $1 has exited (or is a zombie)
-	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$st" ] || [ "$st" = Z ]
-}
+. tests/lib/wait.sh
 
 stop_daemon() {
-	local i=0
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	# libmilter takes ~4 s to exit after SIGTERM
-	while ! gone "$pid" && [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if ! gone "$pid"; then
-		echo "# qrelay-milter (pid $pid) ignored SIGTERM for 20 s; killing it"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
+	proc_stop "$pid" 20
 	pid=
 }
 
@@ -131,20 +116,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# port $1 in use (any state, any address) / listening
-port_used() {
-	local hex
-	hex=$(printf ':%04X' "$1")
-	awk -v h="$hex" 'FNR > 1 && substr($2, length($2) - 4) == h { f = 1 }
-		END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-port_listening() {
-	local hex
-	hex=$(printf ':%04X' "$1")
-	awk -v h="$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { f = 1 }
-		END { exit !f }' /proc/net/tcp 2>/dev/null
-}
 
 args=(-f -d "$data/$control")
 [ -n "$rules" ] && args+=(-x "$rules")
@@ -162,18 +133,11 @@ for _ in 1 2 3 4 5; do
 	"$daemon" "${args[@]}" -p "inet:$port@127.0.0.1" \
 		</dev/null >/dev/null 2>"$tmp/daemon.log" &
 	pid=$!
-	i=0
-	while [ $i -lt 150 ]; do
-		if port_listening "$port"; then
-			started=1
-			break
-		fi
-		gone "$pid" && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ $started -eq 1 ] && break
-	if gone "$pid"; then
+	if port_wait "$port" "$pid"; then
+		started=1
+		break
+	fi
+	if ! proc_alive "$pid"; then
 		wait "$pid" 2>/dev/null
 		rc=$?
 		pid=
@@ -182,7 +146,7 @@ for _ in 1 2 3 4 5; do
 		# only a socket problem (port taken meanwhile) is worth a retry
 		grep -qiE 'socket|bind|address|in use' "$tmp/daemon.log" || break
 	else
-		echo "# qrelay-milter is not listening on port $port after 15 s"
+		echo "# qrelay-milter is not listening on port $port after 30 s"
 		stop_daemon
 	fi
 	port=$((19000 + (port - 19000 + 1) % 1000))
@@ -204,7 +168,7 @@ mtrc=$?
 mtpid=
 
 alive=1
-gone "$pid" && alive=0
+proc_alive "$pid" || alive=0
 stop_daemon
 
 declare -A GOT

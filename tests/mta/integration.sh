@@ -36,43 +36,21 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; }
 
-port_free() { ! _pfx_port_listening "$1"; }
-next_free() {	# next_free N: first free port >= N
-	_p=$1
-	while ! port_free "$_p"; do _p=$((_p + 1)); done
-	echo "$_p"
-}
-
 work=$(mktemp -d /tmp/qrelay-mta.XXXXXX)
 chmod 755 "$work"	# Postfix's daemons (user postfix) must reach it
 milter_pid= sink_pid=
 base=$((26000 + $$ % 2000))
-MILTER_PORT=$(next_free "$base")
-PFX_PORT=$(next_free $((MILTER_PORT + 1)))
-SM_PORT=$(next_free $((PFX_PORT + 1)))
-SMR_PORT=$(next_free $((SM_PORT + 1)))
-NET_PORT=$(next_free $((SMR_PORT + 1)))
+MILTER_PORT=$(port_free "$base")
+PFX_PORT=$(port_free $((MILTER_PORT + 1)))
+SM_PORT=$(port_free $((PFX_PORT + 1)))
+SMR_PORT=$(port_free $((SM_PORT + 1)))
+NET_PORT=$(port_free $((SMR_PORT + 1)))
 export PFX_PORT SM_PORT
 
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in
-	'' | Z | X) return 1 ;;
-	esac
-}
-wait_listen() {	# wait_listen PORT PID
-	_i=0
-	while port_free "$1"; do
-		alive "$2" || return 1
-		_i=$((_i + 1))
-		[ "$_i" -le 100 ] || return 1
-		sleep 0.1
-	done
-}
 start_milter() {
 	"$BIN" -f -c "$work/qrelay-milter.conf" </dev/null >>"$work/milter.log" 2>&1 &
 	milter_pid=$!
-	wait_listen "$MILTER_PORT" "$milter_pid"
+	port_wait "$MILTER_PORT" "$milter_pid"
 }
 cleanup() {
 	trap '' INT TERM
@@ -100,7 +78,7 @@ mkdir -p "$work/sink" && chown nobody "$work/sink"
 smtp-sink -u nobody -D "$work/sink/net.dump" "127.0.0.1:$NET_PORT" 64 \
 	>"$work/sink.log" 2>&1 &
 sink_pid=$!
-if ! wait_listen "$NET_PORT" "$sink_pid"; then
+if ! port_wait "$NET_PORT" "$sink_pid"; then
 	cat "$work/sink.log"; echo "0 passed, 1 failed"; exit 1
 fi
 if start_milter; then ok "qrelay-milter started"; else

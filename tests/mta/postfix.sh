@@ -36,14 +36,8 @@
 
 PFX_PORT=${PFX_PORT:-2525}
 
-# Does anything listen on TCP port $1 (any address, IPv4 or IPv6)?  Reads
-# /proc so that neither ss nor netstat is needed.
-_pfx_port_listening() {
-	_pfx_hex=$(printf '%04X' "$1")
-	# field 2 is ADDR:PORT (hex), field 4 the state; 0A = LISTEN
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-		awk -v p=":$_pfx_hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }'
-}
+# Ports: tests/lib/wait.sh (sourced from the repository root).
+. tests/lib/wait.sh
 
 # Absolute, physical path of an existing directory.
 _pfx_abs() {
@@ -237,7 +231,7 @@ pfx_start() {
 		echo "pfx_start: already running in $_pfx_dir" >&2
 		return 1
 	fi
-	if _pfx_port_listening "$_pfx_port"; then
+	if port_listening "$_pfx_port"; then
 		echo "pfx_start: TCP port $_pfx_port is already in use" >&2
 		return 1
 	fi
@@ -254,18 +248,13 @@ pfx_start() {
 		pfx_log "$_pfx_dir" | tail -n 20 >&2
 		return 1
 	fi
-	# Wait (up to 15 s) for master to open the smtpd port.
-	_pfx_i=0
-	while ! _pfx_port_listening "$_pfx_port"; do
-		_pfx_i=$((_pfx_i + 1))
-		if [ "$_pfx_i" -gt 150 ]; then
-			echo "pfx_start: Postfix did not listen on 127.0.0.1:$_pfx_port" >&2
-			pfx_log "$_pfx_dir" | tail -n 20 >&2
-			pfx_stop "$_pfx_dir"
-			return 1
-		fi
-		sleep 0.1
-	done
+	# Wait for master to open the smtpd port.
+	if ! port_wait "$_pfx_port" -; then
+		echo "pfx_start: Postfix did not listen on 127.0.0.1:$_pfx_port" >&2
+		pfx_log "$_pfx_dir" | tail -n 20 >&2
+		pfx_stop "$_pfx_dir"
+		return 1
+	fi
 	return 0
 }
 
@@ -278,7 +267,7 @@ pfx_stop() {
 	_pfx_port=$(cat "$_pfx_dir/port" 2>/dev/null || echo "$PFX_PORT")
 	for _pfx_how in stop abort kill; do
 		_pfx_pid=$(_pfx_master_pid "$_pfx_dir") || _pfx_pid=
-		if [ -z "$_pfx_pid" ] && ! _pfx_port_listening "$_pfx_port"; then
+		if [ -z "$_pfx_pid" ] && ! port_listening "$_pfx_port"; then
 			return 0
 		fi
 		if [ -n "$_pfx_pid" ]; then
@@ -291,7 +280,7 @@ pfx_stop() {
 		_pfx_i=0
 		while [ "$_pfx_i" -lt 100 ]; do
 			if ! _pfx_master_pid "$_pfx_dir" >/dev/null &&
-				! _pfx_port_listening "$_pfx_port"; then
+				! port_listening "$_pfx_port"; then
 				return 0
 			fi
 			_pfx_i=$((_pfx_i + 1))

@@ -34,11 +34,8 @@ SM_PREFIX=${SM_PREFIX:-/opt/qrelay-test/sendmail}
 SM_HOSTED=${SM_HOSTED:-example.com example.net}
 SM_BIN=$SM_PREFIX/usr/libexec/sendmail/sendmail
 
-_sm_listening() {
-	_sm_hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-		awk -v p=":$_sm_hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }'
-}
+# Ports: tests/lib/wait.sh (sourced from the repository root).
+. tests/lib/wait.sh
 
 _sm_pid() {
 	[ -r "$1/run/sendmail.pid" ] || return 1
@@ -155,7 +152,7 @@ sm_start() {
 	_sm_dir=$(cd "$1" && pwd -P) || return 1
 	_sm_port=$(cat "$_sm_dir/port")
 	_sm_name=$(cat "$_sm_dir/name")
-	if _sm_listening "$_sm_port"; then
+	if port_listening "$_sm_port"; then
 		echo "sm_start: TCP port $_sm_port is already in use" >&2
 		return 1
 	fi
@@ -165,17 +162,12 @@ sm_start() {
 		cat "$_sm_dir/start.out" >&2
 		return 1
 	}
-	_sm_i=0
-	while ! _sm_listening "$_sm_port"; do
-		_sm_i=$((_sm_i + 1))
-		if [ "$_sm_i" -gt 150 ]; then
-			echo "sm_start: Sendmail did not listen on 127.0.0.1:$_sm_port" >&2
-			cat "$_sm_dir/start.out" >&2
-			sm_stop "$_sm_dir"
-			return 1
-		fi
-		sleep 0.1
-	done
+	if ! port_wait "$_sm_port" -; then
+		echo "sm_start: Sendmail did not listen on 127.0.0.1:$_sm_port" >&2
+		cat "$_sm_dir/start.out" >&2
+		sm_stop "$_sm_dir"
+		return 1
+	fi
 }
 
 sm_stop() {
@@ -186,7 +178,7 @@ sm_stop() {
 		_sm_p=$(_sm_pid "$_sm_dir") && kill "-$_sm_sig" "$_sm_p" 2>/dev/null
 		_sm_i=0
 		while [ "$_sm_i" -lt 100 ]; do
-			if ! _sm_pid "$_sm_dir" >/dev/null && ! _sm_listening "$_sm_port"; then
+			if ! _sm_pid "$_sm_dir" >/dev/null && ! port_listening "$_sm_port"; then
 				return 0
 			fi
 			_sm_i=$((_sm_i + 1))

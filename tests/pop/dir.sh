@@ -91,7 +91,7 @@ check "qrelayctl expire removes stale files only" sh -c "grep -Eq 'removed (1|2)
 
 # --- configuration errors -------------------------------------------------------
 sed "s|^pop_dir = .*|pop_dir = \"$W/nonexistent\"|" "$W/dir.conf" > "$W/bad1.conf"
-"$QD_BIN" -f -c "$W/bad1.conf" -p "inet:$(pop_port 31500)@127.0.0.1" > "$W/bad.out" 2>&1
+"$QD_BIN" -f -c "$W/bad1.conf" -p "inet:$(port_free 31500)@127.0.0.1" > "$W/bad.out" 2>&1
 check "missing pop_dir: the daemon exits non-zero and says why" sh -c "[ $? -ne 0 ] && grep -q 'pop_dir $W/nonexistent: No such file' '$W/bad.out'"
 printf 'control_dir = "%s"\n\npop_before_smtp = sometimes\n' "$W/control" > "$W/bad2.conf"
 "$QD_BIN" -n -c "$W/bad2.conf" > "$W/bad.out" 2>&1

@@ -52,7 +52,7 @@ sed -e "s|^QRELAYCTL=.*|QRELAYCTL=$CTL|" -e "s|^QRELAY_CONF=.*|QRELAY_CONF=$W/qr
 	examples/dovecot-postlogin.sh > "$D/postlogin.sh"
 chmod 755 "$D/postlogin.sh"
 
-POP_PORT=$(pop_port 31110)
+POP_PORT=$(port_free 31110)
 echo "alice:{PLAIN}wonderland::::::" > "$D/passwd"
 chmod 644 "$D/passwd"
 chown nobody "$D/mail"
@@ -108,11 +108,7 @@ service pop3-login {
 }
 DCONF
 mkdir -p "$D/state"
-if dovecot -c "$D/dovecot.conf" 2>"$D/start.err"; then
-	i=0
-	while ! port_listening "$POP_PORT" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-fi
-if port_listening "$POP_PORT"; then
+if dovecot -c "$D/dovecot.conf" 2>"$D/start.err" && port_wait "$POP_PORT" -; then
 	ok "private Dovecot POP3 on 127.0.0.1:$POP_PORT"
 else
 	bad "private Dovecot starts"; cat "$D/start.err" "$D/dovecot.log" 2>/dev/null | sed 's/^/# /'
@@ -120,7 +116,7 @@ else
 fi
 
 qd_start -c "$W/qrelay.conf" || { bad "daemon starts"; end; exit 1; }
-PFX_PORT=$(pop_port 31025)
+PFX_PORT=$(port_free 31025)
 pfx_setup "$PFX" "inet:127.0.0.1:$QD_PORT" && pfx_start "$PFX" || { bad "private Postfix starts"; end; exit 1; }
 ok "private Postfix on 127.0.0.1:$PFX_PORT with the milter"
 

@@ -1,8 +1,8 @@
 # tests/pop/lib.sh - helpers for the SMTP-after-POP tests (sourced, POSIX sh).
 #
-# Builds on tests/daemon/lib.sh (qd_start, qd_query, ok/bad/finish) and adds:
-#   pop_port BASE          a free TCP port from BASE upwards (31000-31999:
-#                          the range kept free for these tests)
+# Builds on tests/daemon/lib.sh (qd_start, qd_query, ok/bad/finish; ports
+# from tests/lib/wait.sh, from 31000 up: the range kept for these tests)
+# and adds:
 #   pop_vec IP FROM RCPT   one session through miltertest; prints the
 #                          verdict of the daemon's decision line
 #                          (accept/reject/tempfail), or "none"
@@ -11,14 +11,8 @@
 #                          enhanced code, e.g. "451 4.3.0"
 . tests/daemon/lib.sh
 
-pop_port() {
-	p=$1
-	while port_listening "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
-
 # the daemon's milter port: also from the private range
-qd_free_port() { pop_port $((31000 + $$ % 400)); }
+QD_PORT_BASE=$((31000 + $$ % 400))
 
 pop_vec() {
 	n0=$(grep -c ' decision stage=rcpt' "$QD_LOG")

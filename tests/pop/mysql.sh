@@ -43,7 +43,7 @@ chmod 755 "$W"
 mkdir -p "$W/control"
 echo example.com > "$W/control/rcpthosts"
 
-MDB_PORT=$(pop_port 31306)
+MDB_PORT=$(port_free 31306)
 if mdb_setup "$DB" && mdb_start "$DB"; then
 	ok "private MariaDB starts (socket $DB/sock, TCP 127.0.0.1:$MDB_PORT)"
 else
@@ -105,11 +105,10 @@ expect "hosted recipient from an unknown address" accept "$(pop_vec 192.0.2.99 '
 check "qrelayctl expire removes the stale row" sh -c "'$CTL' -c '$W/vpop.conf' expire | grep -q 'removed 1 stale' && ! '$CTL' -c '$W/vpop.conf' list | grep -q 192.0.2.8"
 
 # a second MX host (its own daemon, TCP, read-only account) shares the login
-MX2_PORT=$(pop_port $((QD_PORT + 1)))
+MX2_PORT=$(port_free $((QD_PORT + 1)))
 "$QD_BIN" -f -p "inet:$MX2_PORT@127.0.0.1" -c "$W/mx2.conf" 2>"$W/mx2.log" &
 MX2_PID=$!
-i=0
-while ! port_listening "$MX2_PORT" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port_wait "$MX2_PORT" "$MX2_PID"
 printf 'control unused\naccept 250 | 192.0.2.7 | - | - | <s@x.org> | <a@evil.example> |\n' > "$W/mx2.vec"
 qd_replay "$W/mx2.vec" "$MX2_PORT" >/dev/null 2>&1
 check "second MX host over TCP: the same login relays" grep -q 'verdict=accept .*mysql vpopmail relay table ip 192.0.2.7' "$W/mx2.log"
@@ -172,7 +171,7 @@ sleep 1.2
 expect "resumed again: relays" accept "$(pop_vec 192.0.2.7 '<s@x.org>' '<a@evil.example>')"
 
 # --- through a real Postfix ---------------------------------------------------
-PFX_PORT=$(pop_port 31025)
+PFX_PORT=$(port_free 31025)
 if pfx_setup "$PFX" "inet:127.0.0.1:$QD_PORT" && pfx_start "$PFX"; then
 	expect "Postfix: POP client relays" "250 2.1.5" "$(smtp_rcpt --xclient-addr 192.0.2.7 --from s@x.org --to a@evil.example)"
 	expect "Postfix: other client refused" "553 5.7.1" "$(smtp_rcpt --xclient-addr 192.0.2.99 --from s@x.org --to a@evil.example)"
