@@ -17,9 +17,9 @@
  * rcpt_ns is one RCPT decision; session_ns is connect+MAIL+RCPT.
  */
 #include "config.h"
-#include "policy.h"
-#include "settings.h"
-#include "tables.h"
+#include "core/policy.h"
+#include "core/settings.h"
+#include "tables/load.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 # skipped, empty value) but with tinycdb's `cdb -c`; relaymailfrom.cdb from
 # relaymailfrom.list the same way (IndiMail keys the full address).
 set -eu
-cd "$(dirname "$0")/data"
+cd "${QR_DATA:-$(dirname "$0")/data}"
 mk() {	# mk SRC DST
 	awk '{ sub(/[ \t]+$/, ""); if ($0 == "" || substr($0,1,1) == "#") next;
 	       k = tolower($0); printf "+%d,0:%s->\n", length(k), k } END { print "" }' "$1" |

@@ -36,6 +36,7 @@ run() {	# run NAME COMMAND...  (uses only r_* variables: callers keep theirs)
 
 sh tests/prepare-data.sh
 run unit "$QR_BUILD/tests/unit/test_core"
+run purity sh tests/purity.sh "$QR_BUILD"
 run rules-vs-ucspi-tcp sh tests/rules/compare-tcprules.sh
 work=$(mktemp -d)
 for v in tests/vectors/*.vec; do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * conf.h - read qrelay-milter.conf (libconfuse) into struct settings.
  */
@@ -6,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "settings.h"
+#include "core/settings.h"
 
 /* Apply the file's keys on top of *s.  Returns 0, or -1 with
  * "file:line: why" in err. */

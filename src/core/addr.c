@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * addr.c - envelope addresses read as Postfix and Sendmail read them, and
  * classified by how safely they can be judged (see addr.h).
  */
 #include "config.h"
 #include "addr.h"
+#include "ascii.h"
 
 #include <string.h>
 
@@ -337,21 +339,10 @@ addr_parse(struct env_addr *a, const char *raw)
 	return 0;
 }
 
-static char
-lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 static int
 same(const char *x, size_t xl, const char *y, size_t yl)
 {
-	if (xl != yl)
-		return 0;
-	for (size_t i = 0; i < xl; i++)
-		if (lower(x[i]) != lower(y[i]))
-			return 0;
-	return 1;
+	return xl == yl && ascii_equal(x, y, xl);
 }
 
 /* Length of a domain without one trailing dot. */
@@ -412,11 +403,4 @@ addr_ipv4_literal(const char *s, uint32_t *ip)
 		return 0;
 	*ip = r;
 	return 1;
-}
-
-void
-addr_lower(char *s)
-{
-	for (; *s; s++)
-		*s = lower(*s);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * addr.h - envelope addresses: the raw text of MAIL FROM / RCPT TO read
  * the way the MTA reads it, and how safely it can be judged.
@@ -65,8 +66,5 @@ int addr_has_routing(const struct env_addr *a);
 /* If s is exactly "[d.d.d.d]" (qmail's ip_scanbracket: decimal, leading
  * zeros allowed, each value taken mod 256) set *ip (host order), return 1. */
 int addr_ipv4_literal(const char *s, uint32_t *ip);
-
-/* ASCII lower-casing in place (constmap is case-insensitive for A-Z only). */
-void addr_lower(char *s);
 
 #endif

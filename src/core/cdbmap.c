@@ -1,98 +1,89 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * cdbmap.c - tinycdb wrapper with per-lookup handle copies (see cdbmap.h).
+ * cdbmap.c - lookups in a tinycdb database with per-lookup handle copies
+ * (see cdbmap.h).  Only tinycdb's public interface is used.
  */
 #include "cdbmap.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-int
-cdbmap_open_fd(struct cdbmap *m, int fd, const char *name, char *err,
-	       size_t errlen)
-{
-	memset(m, 0, sizeof(*m));
-	if (cdb_init(&m->cdb, fd) != 0) {
-		snprintf(err, errlen, "%s: not a valid cdb file: %s", name,
-			 strerror(errno ? errno : EPROTO));
-		close(fd);
-		return -1;
-	}
-	m->fd = fd;
-	m->open = 1;
-	return 1;
-}
-
-int
-cdbmap_open(struct cdbmap *m, const char *path, char *err, size_t errlen)
-{
-	int fd;
-
-	memset(m, 0, sizeof(*m));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	return cdbmap_open_fd(m, fd, path, err, errlen);
-}
+/* Larger than a typical L2 cache: a lookup there is likely a miss. */
+#define CDBMAP_PREFETCH_SIZE (4u << 20)
 
 void
 cdbmap_start(const struct cdbmap *m, struct cdbmap_probe *p, const void *key,
 	     unsigned klen)
 {
-	if (!m->open) {
-		p->state = 0;
+	unsigned h, n, pos;
+	const unsigned char *hdr, *slot;
+
+	p->m = m;
+	p->key = key;
+	p->klen = klen;
+	if (!m->open || m->size < CDBMAP_PREFETCH_SIZE)
 		return;
-	}
-	p->c = m->cdb;
-	p->state = cdb_findinit(&p->f, &p->c, key, klen);
-	if (p->state > 0)	/* cdb_htp: the key's first hash slot */
-		__builtin_prefetch(p->f.cdb_htp);
+	/* where cdb_findinit() will look: the table of the key's hash in
+	 * the 2 kB header (always cached), then its slot (a cache miss) */
+	h = cdb_hash(key, klen);
+	if ((hdr = cdb_get(&m->cdb, 8, (h << 3) & 2047)) == NULL ||
+	    (n = cdb_unpack(hdr + 4)) == 0)
+		return;
+	pos = cdb_unpack(hdr) + ((h >> 8) % n) * 8;
+	if ((slot = cdb_get(&m->cdb, 8, pos)) != NULL)
+		__builtin_prefetch(slot);
+}
+
+/* The lookup itself on c, a private copy of the handle. */
+static int
+find(struct cdb *c, const struct cdbmap_probe *p)
+{
+	struct cdb_find f;
+	int r;
+
+	if ((r = cdb_findinit(&f, c, p->key, p->klen)) <= 0)
+		return r < 0 ? -1 : 0;
+	r = cdb_findnext(&f);
+	return r < 0 ? -1 : r > 0;
 }
 
 int
-cdbmap_finish(struct cdbmap_probe *p)
+cdbmap_finish(const struct cdbmap_probe *p)
 {
-	int r;
+	struct cdb c;
 
-	if (p->state <= 0)
-		return p->state < 0 ? -1 : 0;
-	r = cdb_findnext(&p->f);
-	return r < 0 ? -1 : r > 0;
+	if (!p->m->open)
+		return 0;
+	c = p->m->cdb;
+	return find(&c, p);
 }
 
 int
 cdbmap_find(const struct cdbmap *m, const void *key, unsigned klen,
 	    const char **data, unsigned *dlen)
 {
-	struct cdbmap_probe p;
+	struct cdbmap_probe p = { m, key, klen };
+	struct cdb c;
 	int r;
 
-	cdbmap_start(m, &p, key, klen);
-	if ((r = cdbmap_finish(&p)) <= 0)
+	if (!m->open)
+		return 0;
+	c = m->cdb;
+	if ((r = find(&c, &p)) <= 0)
 		return r;
-	if (data) {	/* the result lives in the probe's handle copy */
-		*data = cdb_get(&p.c, cdb_datalen(&p.c), cdb_datapos(&p.c));
+	if (data) {	/* the result lives in the handle copy */
+		*data = cdb_get(&c, cdb_datalen(&c), cdb_datapos(&c));
 		if (*data == NULL)
 			return -1;
 	}
 	if (dlen)
-		*dlen = cdb_datalen(&p.c);
+		*dlen = cdb_datalen(&c);
 	return 1;
 }
 
 void
 cdbmap_close(struct cdbmap *m)
 {
-	if (m->open) {
+	if (m->open)
 		cdb_free(&m->cdb);
-		close(m->fd);
-	}
 	memset(m, 0, sizeof(*m));
 }

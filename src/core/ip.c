@@ -1,19 +1,15 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ip.c - client address and host name normalisation (see ip.h).
  */
 #include "config.h"
 #include "ip.h"
+#include "ascii.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <net/if.h>
 #include <sys/socket.h>
 
 int
@@ -27,7 +23,7 @@ ip_parse(struct client_ip *ip, const char *s)
 	memset(ip, 0, sizeof(*ip));
 	if (s == NULL)
 		return -1;
-	if (strncasecmp(s, "IPv6:", 5) == 0)
+	if (strlen(s) >= 5 && ascii_equal(s, "IPv6:", 5))
 		s += 5;
 	len = strlen(s);
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
@@ -83,12 +79,13 @@ host_normalise(const char *in, char *out, size_t outlen)
 	size_t o = 0;
 
 	if (in == NULL || *in == '\0' || *in == '[' ||
-	    strcasecmp(in, "unknown") == 0)
+	    (strlen(in) == 7 && ascii_equal(in, "unknown", 7)))
 		return 0;
 	for (; *in; in++) {
-		unsigned char c = (unsigned char)tolower((unsigned char)*in);
+		unsigned char c = (unsigned char)ascii_tolower(*in);
 
-		if (isalnum(c) || c == '.' || c == '-' || c == '_') {
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_') {
 			if (o + 1 >= outlen)
 				return 0;
 			out[o++] = (char)c;
@@ -101,32 +98,4 @@ host_normalise(const char *in, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return 1;
-}
-
-int
-ip_local_v4(uint32_t **out)
-{
-	struct ifaddrs *ifa = NULL, *p;
-	size_t n = 1, i = 0;
-	uint32_t *v;
-
-	if (getifaddrs(&ifa) != 0)
-		return -1;
-	for (p = ifa; p; p = p->ifa_next)
-		if (p->ifa_addr && p->ifa_addr->sa_family == AF_INET)
-			n++;
-	v = calloc(n, sizeof(*v));
-	if (v == NULL) {
-		freeifaddrs(ifa);
-		return -1;
-	}
-	v[i++] = 0;	/* qmail's ipme always contains 0.0.0.0 */
-	for (p = ifa; p; p = p->ifa_next)
-		if (p->ifa_addr && p->ifa_addr->sa_family == AF_INET &&
-		    (p->ifa_flags & IFF_UP))
-			v[i++] = ntohl(((struct sockaddr_in *)(void *)p->ifa_addr)
-					       ->sin_addr.s_addr);
-	freeifaddrs(ifa);
-	*out = v;
-	return (int)i;
 }

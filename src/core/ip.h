@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ip.h - client addresses and host names, normalised as tcpserver sets
  * TCPREMOTEIP and TCPREMOTEHOST.
@@ -33,10 +34,5 @@ size_t ip_next_prefix(const char *text, size_t *pos);
 /* Normalise a client host name as tcpserver would.  Returns 1 and fills out,
  * or 0 if the name is absent: NULL, "", "unknown" or "[address]". */
 int host_normalise(const char *in, char *out, size_t outlen);
-
-/* The IPv4 addresses of this host's interfaces (plus 0.0.0.0), for qmail's
- * localiphost rule.  Returns the count (>= 1), or -1 on error. *out is
- * malloc'ed. */
-int ip_local_v4(uint32_t **out);
 
 #endif

@@ -1,13 +1,33 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy.c - the relay decision (see policy.h for the order).
  */
 #include "config.h"
 #include "policy.h"
 #include "addr.h"
+#include "ascii.h"
+#include "suffix.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+/* The client may relay for the rest of the session; why names the source. */
+static void
+grant(struct session *ss, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+grant(struct session *ss, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ss->relay_why, sizeof(ss->relay_why), fmt, ap);
+	va_end(ap);
+	ss->relay = 1;
+}
 
 /* relayclients: the full address, then prefixes ending in '.' (or ':'). */
 static unsigned
@@ -36,11 +56,7 @@ match_domain_walk(const struct strset *set, const char *d, const char **hit)
 {
 	unsigned line;
 
-	if ((line = strset_find(set, d, strlen(d))) != 0) {
-		*hit = d;
-		return line;
-	}
-	for (const char *p = strchr(d, '.'); p; p = strchr(p + 1, '.')) {
+	for (const char *p = d; p; p = suffix_next(p)) {
 		if ((line = strset_find(set, p, strlen(p))) != 0) {
 			*hit = p;
 			return line;
@@ -90,30 +106,21 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 			refuse_connection(ss, v);
 			return;
 		}
-		if (ss->rule.relayclient) {
-			ss->relay = 1;
-			snprintf(ss->relay_why, sizeof(ss->relay_why),
-				 "%s sets RELAYCLIENT", ss->rule_desc);
-		}
+		if (ss->rule.relayclient)
+			grant(ss, "%s sets RELAYCLIENT", ss->rule_desc);
 	}
 	if (!ss->relay && ss->ip.family &&
-	    (line = match_relayclients(t, ss->ip.text, hit, sizeof(hit)))) {
-		ss->relay = 1;
-		snprintf(ss->relay_why, sizeof(ss->relay_why),
-			 "relayclients:%u \"%s\"", line, hit);
-	}
+	    (line = match_relayclients(t, ss->ip.text, hit, sizeof(hit))))
+		grant(ss, "relayclients:%u \"%s\"", line, hit);
 	if (!ss->relay && ss->has_host &&
-	    (line = match_domain_walk(t->relaydomains.set, ss->host, &h))) {
-		ss->relay = 1;
-		snprintf(ss->relay_why, sizeof(ss->relay_why),
-			 "relaydomains:%u \"%s\"", line, h);
-	}
+	    (line = match_domain_walk(t->relaydomains.set, ss->host, &h)))
+		grant(ss, "relaydomains:%u \"%s\"", line, h);
 	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
 		    ss->relay ? ss->relay_why : ss->rule_desc);
 }
 
 void
-policy_set_pop(struct session *ss, struct pop *pop)
+policy_set_pop(struct session *ss, const struct relay_oracle *pop)
 {
 	ss->pop = pop;
 	ss->pop_said_no = 0;
@@ -149,7 +156,7 @@ badmailfrom_match(const struct tables *t, const struct env_addr *a,
 }
 
 /* relaymailfrom(.cdb) for a lower-case, non-empty sender: 1 the client
- * may relay (ss->relay_why set), 0 no, -1 the cdb cannot be read. */
+ * may relay (granted), 0 no, -1 the cdb cannot be read. */
 static int
 relaymailfrom_match(const struct tables *t, struct session *ss,
 		    const struct env_addr *a)
@@ -163,8 +170,7 @@ relaymailfrom_match(const struct tables *t, struct session *ss,
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
-		snprintf(ss->relay_why, sizeof(ss->relay_why),
-			 "relaymailfrom.cdb \"%s\"", a->addr);
+		grant(ss, "relaymailfrom.cdb \"%s\"", a->addr);
 		return 1;
 	}
 	line = strset_find(t->relaymailfrom.set, key, a->len);
@@ -174,8 +180,7 @@ relaymailfrom_match(const struct tables *t, struct session *ss,
 	}
 	if (line == 0)
 		return 0;
-	snprintf(ss->relay_why, sizeof(ss->relay_why),
-		 "relaymailfrom:%u \"%s\"", line, key);
+	grant(ss, "relaymailfrom:%u \"%s\"", line, key);
 	return 1;
 }
 
@@ -207,13 +212,13 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 	have_m = mta_sender != NULL && addr_parse(&m, mta_sender) == 0;
 	trusted = a.form == ADDR_PLAIN ||
 		(a.form == ADDR_TOLERATED && have_m && addr_agree(&a, &m));
-	addr_lower(a.addr);
+	ascii_lower(a.addr);
 	snprintf(ss->sender, sizeof(ss->sender), "%s", a.addr);
-	if (pop_uses_sender(ss->pop))
+	if (ss->pop && ss->pop->uses_sender)
 		ss->pop_said_no = 0;	/* IndiMail: a new sender, ask again */
 	line = badmailfrom_match(t, &a, &key);
 	if (line == 0 && have_m) {
-		addr_lower(m.addr);
+		ascii_lower(m.addr);
 		line = badmailfrom_match(t, &m, &key);
 	}
 	if (line) {
@@ -222,18 +227,13 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 				   why);
 	}
 	/* relaymailfrom: a grant for the rest of the session; <> never */
-	if (!ss->relay && trusted && a.len > 0) {
-		switch (relaymailfrom_match(t, ss, &a)) {
-		case 1:
-			ss->relay = 1;
-			break;
-		case -1:
-			verdict_tempfail(v, "cannot read %s",
-					 t->path[TF_RELAYMAILFROM_CDB]);
-			ss->mail_refused = 1;
-			ss->mail_verdict = *v;
-			return;
-		}
+	if (!ss->relay && trusted && a.len > 0 &&
+	    relaymailfrom_match(t, ss, &a) < 0) {
+		verdict_tempfail(v, "cannot read %s",
+				 t->path[TF_RELAYMAILFROM_CDB]);
+		ss->mail_refused = 1;
+		ss->mail_verdict = *v;
+		return;
 	}
 	if (ss->mail_refused)
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
@@ -266,15 +266,14 @@ rcpthosts_match(const struct tables *t, const char *domain, char *why,
 	size_t total = strlen(domain), i, n = 0;
 	const char *c;
 
-	for (c = domain; c && n < SUFFIX_PREFETCH;
-	     c = strchr(c + (*c == '.'), '.')) {
+	for (c = domain; c && n < SUFFIX_PREFETCH; c = suffix_next(c)) {
 		hash[n] = strset_hash(c, total - (size_t)(c - domain));
 		strset_prefetch_hash(t->rcpthosts.set, hash[n]);
 		cdbmap_start(&t->morercpthosts, &probe[n], c,
 			     (unsigned)(total - (size_t)(c - domain)));
 		n++;
 	}
-	for (i = 0, c = domain; c; i++, c = strchr(c + (*c == '.'), '.')) {
+	for (i = 0, c = domain; c; i++, c = suffix_next(c)) {
 		size_t len = total - (size_t)(c - domain);
 		unsigned line = i < n ?
 			strset_find_hash(t->rcpthosts.set, c, len, hash[i]) :
@@ -285,7 +284,7 @@ rcpthosts_match(const struct tables *t, const char *domain, char *why,
 			return 1;
 		}
 	}
-	for (i = 0, c = domain; c; i++, c = strchr(c + (*c == '.'), '.')) {
+	for (i = 0, c = domain; c; i++, c = suffix_next(c)) {
 		size_t len = total - (size_t)(c - domain);
 		int rc = i < n ? cdbmap_finish(&probe[i]) :
 			cdbmap_find(&t->morercpthosts, c, (unsigned)len, NULL,
@@ -303,7 +302,7 @@ rcpthosts_match(const struct tables *t, const char *domain, char *why,
 
 /* SMTP-after-POP, asked when a recipient would otherwise be refused.
  * 1: the client may relay (session-wide, like RELAYCLIENT); 0: no;
- * -1: the backend failed (v is a tempfail). */
+ * -1: the answer is unknown (v is a tempfail). */
 static int
 pop_relay(struct session *ss, struct verdict *v)
 {
@@ -313,17 +312,17 @@ pop_relay(struct session *ss, struct verdict *v)
 	if (ss->pop == NULL || ss->pop_said_no || ss->ip.family == 0)
 		return 0;
 	why[0] = '\0';
-	rc = pop_lookup(ss->pop, ss->ip.text, ss->sender, why, sizeof(why));
-	if (rc == POP_ERROR) {
+	rc = ss->pop->ask(ss->pop->arg, ss->ip.text, ss->sender, why,
+			  sizeof(why));
+	if (rc < 0) {
 		verdict_tempfail(v, "pop-before-smtp lookup failed: %s", why);
 		return -1;
 	}
-	if (rc == POP_NO) {
+	if (rc == 0) {
 		ss->pop_said_no = 1;
 		return 0;
 	}
-	ss->relay = 1;
-	snprintf(ss->relay_why, sizeof(ss->relay_why), "%s", why);
+	grant(ss, "%s", why);
 	return 1;
 }
 
@@ -462,7 +461,7 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 			}
 		}
 	}
-	addr_lower(domain);
+	ascii_lower(domain);
 	if (domain[0] == '\0') {
 		verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
 			    "empty domain in \"%s\"", j->addr);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy.h - qmail's relay decision, stage by stage.
  *
@@ -5,7 +6,7 @@
  * IndiMail relayclients / relaydomains); policy_mail() once per MAIL FROM
  * (badmailfrom, relaymailfrom, SMTP AUTH); policy_rcpt() once per RCPT TO.
  * Everything is read from one struct tables snapshot; nothing here does
- * file I/O, takes a lock or allocates memory.  Decision order at RCPT:
+ * I/O, takes a lock or allocates memory.  Decision order at RCPT:
  *
  *   1. address longer than 900 bytes          -> 555 5.5.4 (qmail)
  *   2. sender in badmailfrom                  -> 553 5.7.1 (even relay clients)
@@ -23,22 +24,23 @@
  * the same rule decides whether the sender may earn a relaymailfrom grant,
  * and badmailfrom is matched against both readings.
  *
- * SMTP-after-POP (pop.h) is asked only when rows 4 to 8 would refuse a
+ * SMTP-after-POP (oracle.h) is asked only when rows 4 to 8 would refuse a
  * recipient (a hosted recipient never needs it): a recent POP/IMAP login
  * from the client address makes the client a relay client for the rest of
  * the session, as relay-ctrl-check / vpopmail / IndiMail set RELAYCLIENT;
- * a backend error answers 451 4.3.0 for that recipient (never accept).
+ * an unknown answer gives 451 4.3.0 for that recipient (never accept).
  * IndiMail's table also matches the sender, so a "no" is asked again at
- * the next MAIL FROM.  This is the only part of a decision that may do I/O.
+ * the next MAIL FROM.  The oracle is the only part of a decision that may
+ * do I/O, and it is the caller's.
  */
 #ifndef QR_POLICY_H
 #define QR_POLICY_H
 
 #include "addr.h"
 #include "ip.h"
-#include "pop.h"
+#include "oracle.h"
+#include "rules.h"
 #include "tables.h"
-#include "tcprules.h"
 #include "verdict.h"
 
 struct session {
@@ -60,9 +62,10 @@ struct session {
 
 	char auth[256];			/* {auth_authen} of this MAIL, "" if none */
 
-	/* SMTP-after-POP: the backend (not owned), and whether it said "no"
-	 * already for this session (or this MAIL, if it matches senders) */
-	struct pop *pop;
+	/* SMTP-after-POP: the oracle (not owned; NULL: none), and whether it
+	 * said "no" already for this session (or this MAIL, if it matches
+	 * senders) */
+	const struct relay_oracle *pop;
 	int pop_said_no;
 	char sender[ADDR_MAX + 1];	/* this MAIL's sender, lower-case */
 };
@@ -72,9 +75,9 @@ struct session {
 void policy_connect(const struct tables *t, struct session *ss,
 		    const char *ip, const char *hostname, struct verdict *v);
 
-/* Use this SMTP-after-POP backend (NULL: none) for the session; call
- * after policy_connect(). */
-void policy_set_pop(struct session *ss, struct pop *pop);
+/* Ask this SMTP-after-POP oracle (NULL: none) in the session; call after
+ * policy_connect().  It must outlive the session. */
+void policy_set_pop(struct session *ss, const struct relay_oracle *pop);
 
 /* sender as the MTA passes it ("<a@b>"), mta_sender the MTA's own reading
  * of it ({mail_addr}; NULL if it sent none); auth may be NULL. */

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * settings.h - everything the daemon and qrelayctl can be told, as plain
  * data.  Filled with defaults by settings_defaults(), then by the config
- * file (src/config.c, libconfuse) and finally by command-line flags.
+ * file (src/conf/conf.c, libconfuse) and finally by command-line flags.
  */
 #ifndef QR_SETTINGS_H
 #define QR_SETTINGS_H

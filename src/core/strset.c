@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * strset.c - open-addressing hash set, case-insensitive (see strset.h).
  */
 #include "strset.h"
+#include "ascii.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,19 +58,13 @@ tab_free(struct entry *tab, size_t n)
 		munmap(tab, n * sizeof(struct entry));
 }
 
-static inline unsigned char
-lc(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
 uint32_t
 strset_hash(const char *k, size_t len)
 {
 	uint32_t h = 2166136261u;	/* FNV-1a */
 
 	for (size_t i = 0; i < len; i++) {
-		h ^= lc((unsigned char)k[i]);
+		h ^= (unsigned char)ascii_tolower(k[i]);
 		h *= 16777619u;
 	}
 	/* FNV-1a's low bits are poorly mixed for keys that differ only in
@@ -81,15 +77,6 @@ strset_hash(const char *k, size_t len)
 	h *= 0xc2b2ae35u;
 	h ^= h >> 16;
 	return h;
-}
-
-static int
-eq_ci(const char *a, const char *b, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (lc((unsigned char)a[i]) != lc((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 struct strset *
@@ -119,7 +106,7 @@ slot_for(struct entry *tab, size_t mask, const char *key, size_t len,
 		struct entry *e = &tab[i];
 
 		if (e->key == NULL ||
-		    (e->hash == h && e->len == len && eq_ci(e->key, key, len)))
+		    (e->hash == h && e->len == len && ascii_equal(e->key, key, len)))
 			return e;
 	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * strset.h - a read-mostly set of strings with ASCII case-insensitive
  * lookup, remembering the line each entry came from (qmail's constmap).

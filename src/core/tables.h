@@ -1,12 +1,15 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tables.h - one immutable snapshot of everything a decision reads.
  *
- * tables_load() reads rcpthosts, morercpthosts.cdb, the tcpserver rules,
- * IndiMail's relayclients / relaydomains / relaymailfrom(.cdb), badmailfrom,
- * me and localiphost, and refuses configurations that would make an open
- * relay.  A snapshot never changes after loading; the daemon swaps in a new
- * one when tables_changed() sees a file change (inode, size, mtime, ctime)
- * and frees the old one when its last session lets go.
+ * A snapshot is built in memory: tables_new(), then the tables_set_*()
+ * calls for what exists (a control file's text, a cdb, the tcpserver
+ * rules, this host's addresses), then tables_finish(), which refuses
+ * configurations that would make an open relay.  tables/load.h builds one
+ * from the files a configuration names; a test can build one from
+ * strings.  A snapshot never changes after that; the daemon swaps in a new
+ * one when a file changes and frees the old one when its last session
+ * lets go.
  */
 #ifndef QR_TABLES_H
 #define QR_TABLES_H
@@ -16,10 +19,10 @@
 #include <time.h>
 
 #include "cdbmap.h"
-#include "ctlfile.h"
+#include "ctllines.h"
+#include "rules.h"
 #include "settings.h"
 #include "strset.h"
-#include "tcprules.h"
 
 enum tables_file {
 	TF_RCPTHOSTS,
@@ -35,6 +38,7 @@ enum tables_file {
 	TF_COUNT
 };
 
+/* What a file looked like when it was read (tables/stamp.h). */
 struct file_stamp {
 	int state;		/* 1 exists, 0 absent, -1 stat error */
 	dev_t dev;
@@ -43,8 +47,9 @@ struct file_stamp {
 	struct timespec mtime, ctime;
 };
 
-/* A control file loaded into a case-insensitive set.  After loading,
- * lines.v is NULL (freed); lines.n and lines.buf (the keys) remain. */
+/* A control file loaded into a case-insensitive set.  After
+ * tables_finish(), lines.v is NULL (freed); lines.n and lines.buf (the
+ * keys) remain. */
 struct ctl_set {
 	int present;
 	struct ctl_lines lines;
@@ -53,7 +58,7 @@ struct ctl_set {
 
 struct tables {
 	struct settings s;		/* copy used by the decisions */
-	char path[TF_COUNT][SETTINGS_PATH_MAX + 32];
+	char path[TF_COUNT][SETTINGS_PATH_MAX + 32];	/* names in messages */
 	struct file_stamp stamp[TF_COUNT];
 
 	struct ctl_set rcpthosts, relayclients, relaydomains;
@@ -67,17 +72,37 @@ struct tables {
 
 typedef void (*tables_warn_fn)(void *arg, const char *msg);
 
-/* Returns 0 and a new snapshot, or -1 with "file[:line]: why" in err. */
-int tables_load(struct tables **out, const struct settings *s,
-		tables_warn_fn warn, void *warnarg, char *err, size_t errlen);
+/* An empty snapshot for the settings (copied); paths are set from them.
+ * NULL when out of memory. */
+struct tables *tables_new(const struct settings *s);
 
-/* 1 if any watched file differs from the snapshot's stamps. */
-int tables_changed(const struct tables *t);
+/* 1 if f is a list of entries (one of the files tables_set_list takes). */
+int tables_is_list(enum tables_file f);
 
-/* Fill stamps for the paths a settings would read (used to remember a
- * failed reload so it is not retried until something changes again). */
-void tables_stamp_all(const struct tables *t, struct file_stamp *out);
-int tables_stamps_equal(const struct file_stamp *a, const struct file_stamp *b);
+/* The text of control file f (rcpthosts, relayclients, relaydomains,
+ * relaymailfrom, badmailfrom: len bytes plus a NUL, malloc'ed, taken over
+ * in any case).  Warns about lines that can never match.  0, or -1 with
+ * the reason in err. */
+int tables_set_list(struct tables *t, enum tables_file f, char *text,
+		    size_t len, tables_warn_fn warn, void *warnarg, char *err,
+		    size_t errlen);
+
+/* A cdb (morercpthosts.cdb, relaymailfrom.cdb): taken over. */
+void tables_set_cdb(struct tables *t, enum tables_file f, struct cdbmap *m);
+
+/* The tcpserver rules: taken over. */
+void tables_set_rules(struct tables *t, struct rules *r);
+
+/* The name that replaces a [local-ip] literal (control/localiphost, or
+ * control/me), and this host's IPv4 addresses (malloc'ed, taken over). */
+void tables_set_localiphost(struct tables *t, const char *name);
+void tables_set_local_v4(struct tables *t, uint32_t *v, int n);
+
+/* Checks the whole: a missing rcpthosts or a rule that grants RELAYCLIENT
+ * to every client is refused unless the settings allow it (warned about
+ * then).  0, or -1 with "file[:line]: why" in err. */
+int tables_finish(struct tables *t, tables_warn_fn warn, void *warnarg,
+		  char *err, size_t errlen);
 
 void tables_free(struct tables *t);
 

@@ -1,9 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * verdict.c - building and formatting decision outcomes (see verdict.h).
  */
 #include "verdict.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,12 @@
 static const struct reply tempfail_reply = {
 	"451", "4.3.0", "temporary failure in relay check, try again later"
 };
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 static int
 is_xcode(const char *s, size_t n, char want)
@@ -21,7 +27,7 @@ is_xcode(const char *s, size_t n, char want)
 	if (n < 5 || s[0] != want)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (isdigit((unsigned char)s[i])) {
+		if (is_digit(s[i])) {
 			if (++digits > 3)
 				return 0;
 		} else if (s[i] == '.' && digits > 0) {
@@ -42,8 +48,8 @@ reply_parse(struct reply *r, const char *spec, char want, char *err,
 	size_t xl;
 
 	memset(r, 0, sizeof(*r));
-	if (strlen(spec) < 4 || p[0] != want || !isdigit((unsigned char)p[1]) ||
-	    !isdigit((unsigned char)p[2]) || p[3] != ' ') {
+	if (strlen(spec) < 4 || p[0] != want || !is_digit(p[1]) ||
+	    !is_digit(p[2]) || p[3] != ' ') {
 		snprintf(err, errlen,
 			 "reply \"%s\" must start with a %cxx code and a space",
 			 spec, want);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * verdict.h - the outcome of one relay decision: action, SMTP reply, reason.
  *

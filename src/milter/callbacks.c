@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * callbacks.c - libmilter callbacks: connect, MAIL FROM, RCPT TO.
  *
@@ -8,10 +9,10 @@
  */
 #include "config.h"
 #include "callbacks.h"
-#include "log.h"
-#include "addr.h"
-#include "policy.h"
 #include "snapshot.h"
+#include "core/addr.h"
+#include "core/policy.h"
+#include "util/log.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -197,7 +198,7 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 			  sizeof(ip));
 	policy_connect(snapshot_tables(c->snap), &c->ss, ip[0] ? ip : NULL,
 		       hostname, &v);
-	policy_set_pop(&c->ss, snapshot_pop(c->snap));
+	policy_set_pop(&c->ss, snapshot_oracle(c->snap));
 	if (v.action != VERDICT_ACCEPT)
 		log_decision("connect", c, NULL, NULL, &v);
 	return answer(ctx, &v);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c - qrelay-milter: options, socket, privileges, signals.
  *
@@ -10,10 +11,10 @@
  */
 #include "config.h"
 #include "callbacks.h"
-#include "conf.h"
-#include "log.h"
-#include "pop.h"
 #include "snapshot.h"
+#include "conf/conf.h"
+#include "pop/pop.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,12 +50,6 @@ usage(void)
 	exit(1);
 }
 
-static void
-pop_logger(int prio, const char *msg)
-{
-	log_msg(prio, "%s", msg);
-}
-
 static int
 build_settings(struct settings *s, char *err, size_t errlen)
 {
@@ -84,6 +79,38 @@ unix_path(const char *spec)
 	return NULL;
 }
 
+/* The user or group a setting names ("" leaves *id as it is).  0, or -1
+ * (logged) if there is no such one. */
+static int
+user_id(const char *key, const char *name, uid_t *id)
+{
+	struct passwd *pw;
+
+	if (name[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		log_msg(LOG_ERR, "%s %s: no such user", key, name);
+		return -1;
+	}
+	*id = pw->pw_uid;
+	return 0;
+}
+
+static int
+group_id(const char *key, const char *name, gid_t *id)
+{
+	struct group *gr;
+
+	if (name[0] == '\0')
+		return 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		log_msg(LOG_ERR, "%s %s: no such group", key, name);
+		return -1;
+	}
+	*id = gr->gr_gid;
+	return 0;
+}
+
 static int
 fix_socket_perms(const struct settings *s)
 {
@@ -93,26 +120,9 @@ fix_socket_perms(const struct settings *s)
 
 	if (path == NULL)
 		return 0;
-	if (s->socket_owner[0]) {
-		struct passwd *pw = getpwnam(s->socket_owner);
-
-		if (pw == NULL) {
-			log_msg(LOG_ERR, "socket_owner %s: no such user",
-				s->socket_owner);
-			return -1;
-		}
-		uid = pw->pw_uid;
-	}
-	if (s->socket_group[0]) {
-		struct group *gr = getgrnam(s->socket_group);
-
-		if (gr == NULL) {
-			log_msg(LOG_ERR, "socket_group %s: no such group",
-				s->socket_group);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	}
+	if (user_id("socket_owner", s->socket_owner, &uid) != 0 ||
+	    group_id("socket_group", s->socket_group, &gid) != 0)
+		return -1;
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
 	    chown(path, uid, gid) != 0) {
 		log_msg(LOG_ERR, "chown %s: %s", path, strerror(errno));
@@ -149,19 +159,16 @@ static int
 drop_privileges(const struct settings *s)
 {
 	struct passwd *pw = NULL;
+	gid_t gid;
 
 	if (s->user[0] && (pw = getpwnam(s->user)) == NULL) {
 		log_msg(LOG_ERR, "user %s: no such user", s->user);
 		return -1;
 	}
 	if (s->group[0]) {
-		struct group *gr = getgrnam(s->group);
-
-		if (gr == NULL) {
-			log_msg(LOG_ERR, "group %s: no such group", s->group);
+		if (group_id("group", s->group, &gid) != 0)
 			return -1;
-		}
-		if (setgid(gr->gr_gid) != 0) {
+		if (setgid(gid) != 0) {
 			log_msg(LOG_ERR, "setgid: %s", strerror(errno));
 			return -1;
 		}
@@ -276,7 +283,6 @@ main(int argc, char **argv)
 			s.syslog_facility);
 		return 1;
 	}
-	pop_set_logger(pop_logger);
 	if (snapshot_init(build_settings, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "cannot start: %s", err);
 		return 1;

@@ -1,10 +1,14 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * snapshot.c - refcounted current tables and the reload watcher (see
  * snapshot.h).
  */
 #include "config.h"
 #include "snapshot.h"
-#include "log.h"
+#include "tables/load.h"
+#include "tables/stamp.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -42,17 +46,32 @@ warn_log(void *arg, const char *msg)
 	log_msg(LOG_WARNING, "warning: %s", msg);
 }
 
+/* The backends report their incidents here. */
 static void
-popref_drop(struct popref *pr)
+pop_log(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	log_msg(prio, "%s", msg);
+}
+
+static const struct pop_log pop_logger = { pop_log, NULL };
+
+/* Drop one reference; returns how many are left. */
+static unsigned
+unref(unsigned *refs)
 {
 	unsigned left;
 
-	if (pr == NULL)
-		return;
 	pthread_mutex_lock(&lock);
-	left = --pr->refs;
+	left = --*refs;
 	pthread_mutex_unlock(&lock);
-	if (left == 0) {
+	return left;
+}
+
+static void
+popref_drop(struct popref *pr)
+{
+	if (pr && unref(&pr->refs) == 0) {
 		pop_close(pr->p);
 		free(pr);
 	}
@@ -82,7 +101,7 @@ popref_for(const struct settings *s, struct popref **out, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (pop_open(&pr->p, s, err, errlen) != 0) {
+	if (pop_open(&pr->p, s, &pop_logger, err, errlen) != 0) {
 		free(pr);
 		return -1;
 	}
@@ -142,37 +161,21 @@ snapshot_tables(const struct snap *sn)
 	return sn->t;
 }
 
-struct pop *
-snapshot_pop(const struct snap *sn)
+const struct relay_oracle *
+snapshot_oracle(const struct snap *sn)
 {
-	return sn->pop ? sn->pop->p : NULL;
+	return sn->pop ? pop_oracle(sn->pop->p) : NULL;
 }
 
 void
 snapshot_release(struct snap *sn)
 {
-	unsigned left;
-
-	if (sn == NULL)
-		return;
-	pthread_mutex_lock(&lock);
-	left = --sn->refs;
-	pthread_mutex_unlock(&lock);
-	if (left == 0) {	/* no longer current, no session holds it */
+	/* at 0: no longer current, and no session holds it */
+	if (sn && unref(&sn->refs) == 0) {
 		popref_drop(sn->pop);
 		tables_free(sn->t);
 		free(sn);
 	}
-}
-
-static double
-elapsed_ms(const struct timespec *a)
-{
-	struct timespec b;
-
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(b.tv_sec - a->tv_sec) * 1e3 +
-	       (double)(b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
 static void
@@ -184,10 +187,10 @@ reload(int forced)
 	struct timespec t0;
 
 	pthread_mutex_lock(&lock);
-	tables_stamp_all(current->t, before);
+	stamp_files(current->t, before);
 	pthread_mutex_unlock(&lock);
 	if (!forced && have_failed_stamp &&
-	    tables_stamps_equal(before, failed_stamp))
+	    stamp_equal(before, failed_stamp))
 		return;		/* already failed on exactly these files */
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -207,7 +210,7 @@ reload(int forced)
 	pthread_mutex_unlock(&lock);
 	snapshot_release(old);		/* drop the "current" reference */
 	log_msg(LOG_INFO, "reloaded tables%s in %.1f ms",
-		forced ? " (forced)" : "", elapsed_ms(&t0));
+		forced ? " (forced)" : "", clock_ms_since(&t0));
 }
 
 static void *
@@ -239,7 +242,7 @@ watch(void *arg)
 		forced = reload_forced;
 		reload_forced = 0;
 		pthread_mutex_unlock(&lock);
-		changed = forced || tables_changed(current->t);
+		changed = forced || stamp_changed(current->t);
 		if (changed)
 			reload(forced);
 		pthread_mutex_lock(&lock);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * snapshot.h - the daemon's current tables, shared by all sessions.
  *
@@ -12,9 +13,10 @@
 
 #include <stddef.h>
 
-#include "pop.h"
-#include "settings.h"
-#include "tables.h"
+#include "core/oracle.h"
+#include "core/settings.h"
+#include "core/tables.h"
+#include "pop/pop.h"
 
 struct snap;
 
@@ -26,8 +28,8 @@ int snapshot_init(settings_builder build, char *err, size_t errlen);
 
 struct snap *snapshot_acquire(void);
 const struct tables *snapshot_tables(const struct snap *sn);
-/* The SMTP-after-POP backend of the snapshot's configuration, or NULL. */
-struct pop *snapshot_pop(const struct snap *sn);
+/* The SMTP-after-POP oracle of the snapshot's configuration, or NULL. */
+const struct relay_oracle *snapshot_oracle(const struct snap *sn);
 void snapshot_release(struct snap *sn);
 
 int snapshot_start_watcher(void);

@@ -1,45 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * pop.c - the SMTP-after-POP backend interface (see pop.h): dispatches to
- * popdir.c or popmysql.c.
+ * pop.c - the SMTP-after-POP interface (see pop.h): dispatches to the
+ * backend the settings name.
  */
 #include "config.h"
 #include "pop.h"
+#include "backend.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pop_log_fn logger;
-
-void
-pop_set_logger(pop_log_fn fn)
-{
-	logger = fn;
-}
-
-void
-pop_log(int prio, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (logger)
-		logger(prio, msg);
-	else
-		fprintf(stderr, "%s\n", msg);
-}
 
 struct pop {
 	const struct pop_ops *ops;
 	void *impl;
+	struct relay_oracle oracle;
 };
 
+static int
+ask(void *arg, const char *ip, const char *sender, char *why, size_t whylen)
+{
+	return pop_lookup(arg, ip, sender, why, whylen);
+}
+
 int
-pop_open(struct pop **out, const struct settings *s, char *err,
-	 size_t errlen)
+pop_open(struct pop **out, const struct settings *s,
+	 const struct pop_log *log, char *err, size_t errlen)
 {
 	struct pop *p;
 	int rc;
@@ -52,13 +37,16 @@ pop_open(struct pop **out, const struct settings *s, char *err,
 		return -1;
 	}
 	if (s->pop_backend == POP_BACKEND_DIR)
-		rc = popdir_open(&p->ops, &p->impl, s, err, errlen);
+		rc = popdir_open(&p->ops, &p->impl, s, log, err, errlen);
 	else
-		rc = popmysql_open(&p->ops, &p->impl, s, err, errlen);
+		rc = popmysql_open(&p->ops, &p->impl, s, log, err, errlen);
 	if (rc != 0) {
 		free(p);
 		return -1;
 	}
+	p->oracle.ask = ask;
+	p->oracle.arg = p;
+	p->oracle.uses_sender = p->ops->uses_sender;
 	*out = p;
 	return 0;
 }
@@ -82,10 +70,10 @@ pop_close(struct pop *p)
 	free(p);
 }
 
-int
-pop_uses_sender(const struct pop *p)
+const struct relay_oracle *
+pop_oracle(const struct pop *p)
 {
-	return p && p->ops->uses_sender;
+	return p ? &p->oracle : NULL;
 }
 
 int

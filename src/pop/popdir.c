@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * popdir.c - SMTP-after-POP from a relay-ctrl directory (relay-ctrl 3.2
  * compatible): one file per client address, named by the address as
@@ -7,8 +8,8 @@
  * to the directory.
  */
 #include "config.h"
-#include "pop.h"
-#include "ip.h"
+#include "backend.h"
+#include "core/ip.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +26,7 @@
 struct popdir {
 	char dir[SETTINGS_PATH_MAX];
 	long expiry;
+	struct pop_log log;
 	atomic_int failing;	/* an incident is being reported */
 };
 
@@ -34,8 +36,9 @@ static void
 popdir_answered(struct popdir *d)
 {
 	if (atomic_load(&d->failing) && atomic_exchange(&d->failing, 0))
-		pop_log(LOG_NOTICE, "pop-before-smtp: relay-ctrl dir %s is readable again",
-			d->dir);
+		pop_logf(&d->log, LOG_NOTICE,
+			 "pop-before-smtp: relay-ctrl dir %s is readable again",
+			 d->dir);
 }
 
 static int
@@ -58,12 +61,13 @@ popdir_lookup(void *impl, const char *ip, const char *sender, char *why,
 		snprintf(why, whylen, "relay-ctrl dir: cannot stat %s: %s",
 			 path, strerror(errno));
 		if (atomic_exchange(&d->failing, 1) == 0)
-			pop_log(LOG_ERR, "pop-before-smtp: %s; tempfailing recipients that need it",
-				why);
+			pop_logf(&d->log, LOG_ERR,
+				 "pop-before-smtp: %s; tempfailing recipients that need it",
+				 why);
 		return POP_ERROR;
 	}
 	popdir_answered(d);
-	if (!found || (long long)st.st_mtime + d->expiry < (long long)now)
+	if (!found || !pop_fresh(st.st_mtime, d->expiry, now))
 		return POP_NO;
 	snprintf(why, whylen, "pop-before-smtp relay-ctrl dir %s age %llds",
 		 path, (long long)now - (long long)st.st_mtime);
@@ -147,7 +151,7 @@ popdir_walk(struct popdir *d, int expire, FILE *out, long *removed,
 			continue;
 		age = (long long)now - (long long)st.st_mtime;
 		if (expire) {
-			if ((long long)st.st_mtime + d->expiry < (long long)now &&
+			if (!pop_fresh(st.st_mtime, d->expiry, now) &&
 			    unlink(path) == 0 && removed)
 				(*removed)++;
 			continue;
@@ -167,8 +171,8 @@ popdir_walk(struct popdir *d, int expire, FILE *out, long *removed,
 			}
 		}
 		fprintf(out, "%s age=%llds %s%s%s\n", de->d_name, age,
-			(long long)st.st_mtime + d->expiry >= (long long)now ?
-			"fresh" : "stale", user[0] ? " user=" : "", user);
+			pop_fresh(st.st_mtime, d->expiry, now) ? "fresh" :
+			"stale", user[0] ? " user=" : "", user);
 	}
 	closedir(dh);
 	return 0;
@@ -193,7 +197,6 @@ popdir_close(void *impl)
 }
 
 static const struct pop_ops popdir_ops = {
-	.name = "directory",
 	.lookup = popdir_lookup,
 	.allow = popdir_allow,
 	.expire = popdir_expire,
@@ -204,7 +207,8 @@ static const struct pop_ops popdir_ops = {
 
 int
 popdir_open(const struct pop_ops **ops, void **impl,
-	    const struct settings *s, char *err, size_t errlen)
+	    const struct settings *s, const struct pop_log *log, char *err,
+	    size_t errlen)
 {
 	struct popdir *d;
 	struct stat st;
@@ -229,6 +233,8 @@ popdir_open(const struct pop_ops **ops, void **impl,
 		return -1;
 	}
 	snprintf(d->dir, sizeof(d->dir), "%s", s->pop_dir);
+	if (log)
+		d->log = *log;
 	/* relay-ctrl: unset or <= 0 means 900 */
 	d->expiry = s->pop_expiry > 0 ? s->pop_expiry : 900;
 	*ops = &popdir_ops;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * popmysql.c - SMTP-after-POP from the vpopmail or IndiMail `relay` table
  * in MySQL/MariaDB (libmariadb).
@@ -7,8 +8,9 @@
  *             with the envelope sender, case-insensitive (IndiMail's prefix
  *             match; <> matches any row)
  *
- * A row is fresh while timestamp > now - pop_expiry (IndiMail's lookup;
- * vpopmail default window 180 min, IndiMail 60 min).  Connections are kept
+ * A row is fresh while timestamp + pop_expiry >= now (pop_fresh(); the
+ * query asks for timestamp >= now - pop_expiry; vpopmail's default window
+ * is 180 min, IndiMail's 60 min).  Connections are kept
  * in a small pool (mysql_pool) and reused; a broken one is closed and
  * reopened on next use.  Connect, read and write timeouts are bounded
  * (mysql_connect_timeout + mysql_read_timeout, default 1 + 1 s).  After a
@@ -17,8 +19,10 @@
  * logged once when it starts and once when it ends.
  */
 #include "config.h"
-#include "pop.h"
-#include "ip.h"
+#include "backend.h"
+#include "core/ascii.h"
+#include "core/ip.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +32,13 @@
 
 int
 popmysql_open(const struct pop_ops **ops, void **impl,
-	      const struct settings *s, char *err, size_t errlen)
+	      const struct settings *s, const struct pop_log *log, char *err,
+	      size_t errlen)
 {
 	(void)ops;
 	(void)impl;
 	(void)s;
+	(void)log;
 	snprintf(err, errlen,
 		 "pop_before_smtp = mysql: this build has no MySQL/MariaDB support (configure found no libmariadb; on Debian: apt-get install libmariadb-dev, then reconfigure)");
 	return -1;
@@ -55,6 +61,7 @@ struct slot {
 
 struct popmysql {
 	struct settings s;	/* host, credentials, timeouts */
+	struct pop_log log;
 	char table[64], c_ip[64], c_email[64], c_time[64];
 	long expiry;
 	int indimail;
@@ -77,16 +84,6 @@ lib_init(void)
 	lib_rc = mysql_library_init(0, NULL, NULL);
 }
 
-static double
-since_ms(const struct timespec *a)
-{
-	struct timespec b;
-
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(b.tv_sec - a->tv_sec) * 1e3 +
-	       (double)(b.tv_nsec - a->tv_nsec) / 1e6;
-}
-
 static const char *
 schema_name(const struct popmysql *p)
 {
@@ -106,8 +103,9 @@ note_failure(struct popmysql *p, const char *what)
 	snprintf(p->last_err, sizeof(p->last_err), "%s", what);
 	pthread_mutex_unlock(&p->lock);
 	if (first)
-		pop_log(LOG_ERR, "pop-before-smtp: mysql %s: %s; tempfailing recipients that need the relay table until it is back",
-			schema_name(p), what);
+		pop_logf(&p->log, LOG_ERR,
+			 "pop-before-smtp: mysql %s: %s; tempfailing recipients that need the relay table until it is back",
+			 schema_name(p), what);
 }
 
 static void
@@ -120,8 +118,9 @@ note_success(struct popmysql *p)
 	p->down = 0;
 	pthread_mutex_unlock(&p->lock);
 	if (was)
-		pop_log(LOG_NOTICE, "pop-before-smtp: mysql %s: the database answers again",
-			schema_name(p));
+		pop_logf(&p->log, LOG_NOTICE,
+			 "pop-before-smtp: mysql %s: the database answers again",
+			 schema_name(p));
 }
 
 static MYSQL *
@@ -196,7 +195,7 @@ backing_off(struct popmysql *p, char *err, size_t errlen)
 	int rc = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->down && since_ms(&p->last_fail) < p->s.mysql_retry_ms) {
+	if (p->down && clock_ms_since(&p->last_fail) < p->s.mysql_retry_ms) {
 		snprintf(err, errlen, "database unavailable (%s)", p->last_err);
 		rc = 1;
 	}
@@ -274,7 +273,7 @@ run(struct popmysql *p, const char *q, MYSQL_RES **res, long *affected,
 		 * so the retry stays within the connect + read budget */
 		mysql_close(m);
 		p->slots[i].m = NULL;
-		if (fresh || since_ms(&t0) > 50)
+		if (fresh || clock_ms_since(&t0) > 50)
 			break;
 	}
 	slot_give(p, i);
@@ -299,12 +298,12 @@ popmysql_lookup(void *impl, const char *ip, const char *sender, char *why,
 	sql_escape(eip, ip);
 	if (p->indimail)
 		snprintf(q, sizeof(q),
-			 "SELECT `%s`, `%s` FROM `%s` WHERE `%s` = '%s' AND `%s` > %lld",
+			 "SELECT `%s`, `%s` FROM `%s` WHERE `%s` = '%s' AND `%s` >= %lld",
 			 p->c_email, p->c_time, p->table, p->c_ip, eip,
 			 p->c_time, cutoff);
 	else
 		snprintf(q, sizeof(q),
-			 "SELECT `%s` FROM `%s` WHERE `%s` = '%s' AND `%s` > %lld LIMIT 1",
+			 "SELECT `%s` FROM `%s` WHERE `%s` = '%s' AND `%s` >= %lld LIMIT 1",
 			 p->c_time, p->table, p->c_ip, eip, p->c_time, cutoff);
 	if (run(p, q, &res, &aff, err, sizeof(err)) != 0) {
 		snprintf(why, whylen, "mysql %s relay table: %s",
@@ -351,9 +350,7 @@ popmysql_allow(void *impl, const char *ip, const char *user, char *err,
 			return -1;
 		}
 		snprintf(lower, sizeof(lower), "%s", user);
-		for (char *c = lower; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
+		ascii_lower(lower);
 		snprintf(q, sizeof(q),
 			 "REPLACE INTO `%s` (`%s`, `%s`, `%s`) VALUES ('%s', '%s', %lld)",
 			 p->table, p->c_email, p->c_ip, p->c_time,
@@ -412,7 +409,8 @@ popmysql_list(void *impl, FILE *out, char *err, size_t errlen)
 		long long ts = row[1] ? strtoll(row[1], NULL, 10) : 0;
 
 		fprintf(out, "%s age=%llds %s%s%s\n", row[0] ? row[0] : "NULL",
-			now - ts, ts > now - p->expiry ? "fresh" : "stale",
+			now - ts, pop_fresh(ts, p->expiry, now) ? "fresh" :
+			"stale",
 			p->indimail ? " user=" : "",
 			p->indimail && row[2] ? row[2] : "");
 	}
@@ -436,7 +434,6 @@ popmysql_close(void *impl)
 }
 
 static const struct pop_ops popmysql_vpopmail_ops = {
-	.name = "mysql vpopmail",
 	.lookup = popmysql_lookup,
 	.allow = popmysql_allow,
 	.expire = popmysql_expire,
@@ -446,7 +443,6 @@ static const struct pop_ops popmysql_vpopmail_ops = {
 };
 
 static const struct pop_ops popmysql_indimail_ops = {
-	.name = "mysql indimail",
 	.lookup = popmysql_lookup,
 	.allow = popmysql_allow,
 	.expire = popmysql_expire,
@@ -463,7 +459,8 @@ pick(char *dst, size_t len, const char *set, const char *def)
 
 int
 popmysql_open(const struct pop_ops **ops, void **impl,
-	      const struct settings *s, char *err, size_t errlen)
+	      const struct settings *s, const struct pop_log *log, char *err,
+	      size_t errlen)
 {
 	struct popmysql *p;
 
@@ -479,6 +476,8 @@ popmysql_open(const struct pop_ops **ops, void **impl,
 		return -1;
 	}
 	p->s = *s;
+	if (log)
+		p->log = *log;
 	p->n = s->mysql_pool;
 	p->indimail = s->mysql_schema == POP_SCHEMA_INDIMAIL;
 	pick(p->table, sizeof(p->table), s->mysql_table, "relay");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * qrelayctl.c - explain relay decisions without an MTA.
  *
@@ -22,10 +23,10 @@
  * SYSCONFDIR/qrelay-milter.conf).  Exit 0, or 111 on an error.
  */
 #include "config.h"
-#include "conf.h"
-#include "policy.h"
-#include "pop.h"
-#include "tables.h"
+#include "conf/conf.h"
+#include "core/policy.h"
+#include "pop/pop.h"
+#include "tables/load.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -140,14 +141,14 @@ cmd_check(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (pop_open(&pop, &s, err, sizeof(err)) != 0) {
+	if (pop_open(&pop, &s, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
 		tables_free(t);
 		goto out;
 	}
 	/* a refusal at connect or MAIL is replayed by policy_rcpt() */
 	policy_connect(t, &ss, ip, host, &v);
-	policy_set_pop(&ss, pop);
+	policy_set_pop(&ss, pop_oracle(pop));
 	worst = 0;
 	if (v.action == VERDICT_ACCEPT)
 		policy_mail(t, &ss, from, mail_addr, auth, &v);
@@ -187,7 +188,7 @@ cmd_pop(const char *config, int argc, char **argv)
 			config);
 		return EXIT_USAGE;
 	}
-	if (pop_open(&pop, &s, err, sizeof(err)) != 0) {
+	if (pop_open(&pop, &s, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s: %s\n", config, err);
 		return EXIT_USAGE;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.h - syslog logging, mirrored to stderr in the foreground.
  */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # compare-tcprules.sh - differential tests against Debian's real ucspi-tcp.
 #
 # 1. Our tcprules text parser must produce exactly the records, in the same
@@ -8,14 +9,15 @@
 #    `tcprulescheck` picks must be the rule qrelayctl names in its reason.
 # Run from the repository root; prints ok/not ok lines, then the totals.
 set -u
+data=${QR_DATA:-tests/data}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $*"; }
 
-for f in tests/rules/torture.smtp tests/data/spec/tcp.smtp \
-	 tests/data/spec/cidr.smtp tests/data/badmail/tcp.smtp examples/tcp.smtp; do
+for f in tests/rules/torture.smtp "$data/spec/tcp.smtp" \
+	 "$data/spec/cidr.smtp" "$data/badmail/tcp.smtp" examples/tcp.smtp; do
 	[ -f "$f" ] || continue
 	if ! tcprules "$work/real.cdb" "$work/real.tmp" < "$f" 2>"$work/err"; then
 		bad "real tcprules refused $f: $(cat "$work/err")"
@@ -44,16 +46,16 @@ for f in tests/rules/bad-*.smtp; do
 done
 
 # which rule matches: tcprulescheck vs qrelayctl's reason
-tcprules "$work/spec.cdb" "$work/spec.tmp" < tests/data/spec/tcp.smtp
-grep '^[a-z]* [0-9][0-9][0-9] |' tests/vectors/tcprules.vec |
-while IFS='|' read -r _ ip host _; do
-	ip=$(echo $ip) host=$(echo $host)
+tcprules "$work/spec.cdb" "$work/spec.tmp" < "$data/spec/tcp.smtp"
+awk -f tests/vectors/vecread.awk tests/vectors/tcprules.vec |
+	awk -F '\t' '$1 == "V" { print $5 "\t" $6 }' |
+while IFS=$(printf '\t') read -r ip host; do
 	tip=${ip#::ffff:}	# tcpserver shows IPv4 clients as dotted quads
 	[ "$host" = - ] && host=
 	lhost=$(printf '%s' "$host" | tr 'A-Z' 'a-z')
 	key=$(env -i TCPREMOTEIP="$tip" ${lhost:+TCPREMOTEHOST="$lhost"} \
 		tcprulescheck "$work/spec.cdb" | sed -n 's/^rule \(.*\):$/\1/p')
-	reason=$("${QR_BUILD:-.}"/src/qrelayctl check -d tests/data/spec/control -x "$work/spec.cdb" \
+	reason=$("${QR_BUILD:-.}"/src/qrelayctl check -d "$data/spec/control" -x "$work/spec.cdb" \
 		--ip "$ip" ${host:+--host "$host"} '<a@evil.com>' 2>/dev/null)
 	case $reason in
 	*"\"$key\""*) echo "ok - tcprulescheck and qrelayctl agree on $ip/${host:--}: \"$key\"" ;;

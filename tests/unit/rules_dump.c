@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * rules_dump.c - print a rules file the way `cdb -d` prints a cdb.
  *
@@ -5,7 +6,7 @@
  * tcprules: both must produce the same records in the same order.
  */
 #include "config.h"
-#include "tcprules.h"
+#include "tables/tcprules.h"
 
 #include <stdio.h>
 
@@ -31,7 +32,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: rules_dump FILE\n");
 		return 2;
 	}
-	if (rules_load(&r, argv[1], NULL, NULL, err, sizeof(err)) != 0) {
+	if (tcprules_load(&r, argv[1], NULL, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 100;
 	}

@@ -1,23 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_core.c - table-driven unit tests of the decision core's modules:
- * envelope address parsing, client address and host normalisation,
- * control-file reading, the string set, reply parsing, tcprules parsing
- * errors, and the fail-closed checks of tables_load().
+ * test_core.c - table-driven unit tests of the decision core's modules
+ * (envelope address parsing, client address and host normalisation, the
+ * string set, reply parsing, the decisions over tables built in memory)
+ * and of the loaders (control files, tcprules parsing errors, the
+ * fail-closed checks of tables_load()).
  */
+#define _GNU_SOURCE
 #include "config.h"
-#include "addr.h"
-#include "ctlfile.h"
-#include "ip.h"
-#include "policy.h"
-#include "strset.h"
-#include "tables.h"
-#include "tcprules.h"
-#include "verdict.h"
+#include "core/addr.h"
+#include "core/ip.h"
+#include "core/policy.h"
+#include "core/strset.h"
+#include "core/tables.h"
+#include "core/verdict.h"
+#include "pop/backend.h"
+#include "tables/cdbfile.h"
+#include "tables/ctlfile.h"
+#include "tables/load.h"
+#include "tables/tcprules.h"
 #include "tap.h"
 
 #include <cdb.h>
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,7 +278,7 @@ test_ctlfile(void)
 		CHECK_STR(l.v[2].text, ".x.org\r", "CR kept, as qmail does");
 		CHECK_STR(l.v[3].text, "last", "no final newline");
 	}
-	ctl_free(&l);
+	ctl_lines_free(&l);
 	snprintf(path, sizeof(path), "%s/absent", tmpdir);
 	CHECK(ctl_read(path, &l, err, sizeof(err)) == 0, "absent file = 0");
 	CHECK(ctl_read(tmpdir, &l, err, sizeof(err)) == -1 &&
@@ -338,16 +345,15 @@ test_rules_errors(void)
 		{ "1.2.3.4:allow,X=|a \"q\" b|,Y=1abc1\n", NULL },
 		{ "10.0.0.0/8:allow\n", NULL },
 	};
-	char path[512], err[1024];
+	char err[1024];
 
-	snprintf(path, sizeof(path), "%s/tcp.smtp", tmpdir);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct rules *r = NULL;
 		int rc;
 
-		write_file("tcp.smtp", v[i].text);
 		err[0] = '\0';
-		rc = rules_load(&r, path, NULL, NULL, err, sizeof(err));
+		rc = tcprules_compile(&r, v[i].text, strlen(v[i].text),
+				      "tcp.smtp", NULL, NULL, err, sizeof(err));
 		if (v[i].err)
 			CHECK(rc == -1 && strstr(err, v[i].err),
 			      "rules error for %.30s: %s", v[i].text, err);
@@ -357,13 +363,159 @@ test_rules_errors(void)
 	}
 }
 
+/* --- tables built in memory (core/tables.h), as a policy test needs them -- */
+
+static struct tables *
+mt_new(const struct settings *s)
+{
+	struct tables *t = tables_new(s);
+	uint32_t *v4 = calloc(2, sizeof(*v4));
+
+	if (t == NULL || v4 == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	v4[0] = 0;		/* as qmail's ipme, and this host's loopback */
+	v4[1] = 0x7f000001;
+	tables_set_local_v4(t, v4, 2);
+	return t;
+}
+
+static void
+mt_list(struct tables *t, enum tables_file f, const char *text)
+{
+	char err[512];
+
+	CHECK(tables_set_list(t, f, strdup(text), strlen(text), NULL, NULL,
+			      err, sizeof(err)) == 0, "list %d: %s", f, err);
+}
+
+/* A cdb from its bytes, in a memfd: no file on disk. */
+static void
+mt_cdb(struct tables *t, enum tables_file f, const void *bytes, size_t len)
+{
+	struct cdbmap m;
+	char err[512];
+	int fd = memfd_create("test-cdb", MFD_CLOEXEC);
+
+	if (fd < 0 || write(fd, bytes, len) != (ssize_t)len) {
+		perror("memfd");
+		exit(2);
+	}
+	if (cdbfile_open_fd(&m, fd, "test.cdb", err, sizeof(err)) == 1)
+		tables_set_cdb(t, f, &m);
+	else
+		CHECK(0, "test cdb opens: %s", err);
+}
+
+static void
+mt_rules(struct tables *t, const char *text)
+{
+	struct rules *r;
+	char err[512];
+
+	if (tcprules_compile(&r, text, strlen(text), "tcp.smtp", NULL, NULL,
+			     err, sizeof(err)) == 0)
+		tables_set_rules(t, r);
+	else
+		CHECK(0, "test rules compile: %s", err);
+}
+
+/* A cdb that opens fine but whose hash table points past its end: every
+ * lookup fails (EPROTO), except for keys hashing to the slots of the keys
+ * in `readable`, which are empty (found nothing). */
+static size_t
+corrupt_cdb(unsigned char out[2048], const char *const *readable)
+{
+	int empty[256] = { 0 };
+
+	for (; readable && *readable; readable++)
+		empty[cdb_hash(*readable, (unsigned)strlen(*readable)) & 255] = 1;
+	for (int i = 0; i < 256; i++)
+		memcpy(out + 8 * i, empty[i] ? "\000\010\000\000\000\000\000\000" :
+		       "\000\010\000\000\350\003\000\000", 8);
+	return 2048;
+}
+
+/* The open-relay refusals of tables_finish(), on tables in memory. */
 static void
 test_tables_refusals(void)
 {
 	struct settings s;
-	struct tables *t = NULL;
+	struct tables *t;
 	char err[1024];
-	char ctl[512], rules[512];
+
+	settings_defaults(&s);
+	snprintf(s.control_dir, sizeof(s.control_dir), "/ctl");
+	snprintf(s.rules_file, sizeof(s.rules_file), "/tcp.smtp");
+	t = mt_new(&s);
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "/ctl/rcpthosts: missing") && strstr(err, "open relay"),
+	      "missing rcpthosts refused: %s", err);
+	tables_free(t);
+	s.allow_missing_rcpthosts = 1;
+	t = mt_new(&s);
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
+	      "missing rcpthosts allowed explicitly");
+	tables_free(t);
+	s.allow_missing_rcpthosts = 0;
+
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_rules(t, "127.0.0.1:allow,RELAYCLIENT=\"\"\n:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "tcp.smtp:2") && strstr(err, "every client"),
+	      "catch-all RELAYCLIENT rule refused: %s", err);
+	tables_free(t);
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_rules(t, "=:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == -1 &&
+	      strstr(err, "host name"), "\"=\" RELAYCLIENT rule refused: %s", err);
+	tables_free(t);
+	s.allow_relay_for_all_rule = 1;
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_rules(t, ":allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
+	      "catch-all allowed explicitly");
+	tables_free(t);
+	s.allow_relay_for_all_rule = 0;
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_rules(t, ":deny\n127.:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
+	      "a default deny rule is fine");
+	tables_free(t);
+	{	/* a rules cdb whose catch-all keys cannot be read */
+		unsigned char bad[2048];
+		size_t n = corrupt_cdb(bad, NULL);
+		struct cdbmap m;
+		int fd = memfd_create("bad-rules", MFD_CLOEXEC);
+
+		if (fd < 0 || write(fd, bad, n) != (ssize_t)n ||
+		    cdbfile_open_fd(&m, fd, "bad.cdb", err, sizeof(err)) != 1) {
+			CHECK(0, "corrupt rules cdb opens: %s", err);
+			return;
+		}
+		t = mt_new(&s);
+		mt_list(t, TF_RCPTHOSTS, "example.com\n");
+		tables_set_rules(t, rules_new(&m, "bad.cdb", 0));
+		CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == -1 &&
+		      strstr(err, "cannot read rules"),
+		      "unreadable rules cdb refused: %s", err);
+		tables_free(t);
+	}
+}
+
+/* The same refusals through the loader, from files, and what only the
+ * loader can see: a cdb file that is not a cdb. */
+static void
+test_tables_load(void)
+{
+	struct settings s;
+	struct tables *t = NULL;
+	char err[1024], ctl[512];
 
 	settings_defaults(&s);
 	snprintf(ctl, sizeof(ctl), "%s/control", tmpdir);
@@ -371,81 +523,34 @@ test_tables_refusals(void)
 	snprintf(s.control_dir, sizeof(s.control_dir), "%s", ctl);
 	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
 	      strstr(err, "rcpthosts: missing") && strstr(err, "open relay"),
-	      "missing rcpthosts refused: %s", err);
-	s.allow_missing_rcpthosts = 1;
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
-	      "missing rcpthosts allowed explicitly");
-	tables_free(t);
-	s.allow_missing_rcpthosts = 0;
+	      "loader: missing rcpthosts refused: %s", err);
 	write_file("control/rcpthosts", "example.com\n");
-	snprintf(rules, sizeof(rules), "%s/rules", tmpdir);
-	snprintf(s.rules_file, sizeof(s.rules_file), "%s", rules);
-	write_file("rules", "127.0.0.1:allow,RELAYCLIENT=\"\"\n:allow,RELAYCLIENT=\"\"\n");
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
-	      strstr(err, "rules:2") && strstr(err, "every client"),
-	      "catch-all RELAYCLIENT rule refused: %s", err);
-	write_file("rules", "=:allow,RELAYCLIENT=\"\"\n");
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
-	      strstr(err, "host name"), "\"=\" RELAYCLIENT rule refused: %s", err);
-	write_file("rules", ":allow,RELAYCLIENT=\"\"\n");
-	s.allow_relay_for_all_rule = 1;
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
-	      "catch-all allowed explicitly");
-	tables_free(t);
-	s.allow_relay_for_all_rule = 0;
-	write_file("rules", ":deny\n127.:allow,RELAYCLIENT=\"\"\n");
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
-	      "a default deny rule is fine");
+	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0 &&
+	      strset_find(t->rcpthosts.set, "EXAMPLE.COM", 11) == 1,
+	      "loader: rcpthosts read: %s", err);
 	tables_free(t);
 	write_file("control/morercpthosts.cdb", "not a cdb");
 	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
 	      strstr(err, "morercpthosts.cdb"), "corrupt cdb refused: %s", err);
 }
 
-/* A corrupt-inside cdb: opens fine, every lookup fails (EPROTO), except
- * for keys hashing to the slots of the keys in `readable`, which are empty
- * (found nothing). */
-static void
-write_corrupt_cdb(const char *name, const char *const *readable)
-{
-	char path[512];
-	int empty[256] = { 0 };
-	FILE *f;
-
-	for (; readable && *readable; readable++)
-		empty[cdb_hash(*readable, (unsigned)strlen(*readable)) & 255] = 1;
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "wb");
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	for (int i = 0; i < 256; i++)
-		fwrite(empty[i] ? "\000\010\000\000\000\000\000\000" :
-				  "\000\010\000\000\350\003\000\000",
-		       1, 8, f);
-	fclose(f);
-}
-
 static void
 test_policy_stages(void)
 {
 	struct settings s;
-	struct tables *t = NULL;
+	struct tables *t;
 	struct session ss;
 	struct verdict v;
+	unsigned char bad[2048];
 	char err[1024];
 
 	settings_defaults(&s);
-	mkdir(strcat(strcpy(err, tmpdir), "/pol"), 0755);
-	snprintf(s.control_dir, sizeof(s.control_dir), "%s/pol", tmpdir);
-	write_file("pol/rcpthosts", "example.com\nmail.example.com\n");
-	write_file("pol/me", "mail.example.com\n");
-	write_corrupt_cdb("pol/relaymailfrom.cdb", NULL);
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0,
-	      "policy tables load: %s", err);
-	if (t == NULL)
-		return;
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\nmail.example.com\n");
+	tables_set_localiphost(t, "mail.example.com");
+	mt_cdb(t, TF_RELAYMAILFROM_CDB, bad, corrupt_cdb(bad, NULL));
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
+	      "policy tables built: %s", err);
 
 	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT, "connect accepted");
@@ -477,24 +582,26 @@ test_policy_stages(void)
 	      "a new MAIL clears the previous transaction's refusal");
 	tables_free(t);
 
-	/* a rules cdb whose catch-all keys cannot be read is refused at load */
-	write_corrupt_cdb("pol-rules.cdb", NULL);
-	snprintf(s.rules_file, sizeof(s.rules_file), "%s/pol-rules.cdb", tmpdir);
-	unlink(strcat(strcpy(err, tmpdir), "/pol/relaymailfrom.cdb"));
-	t = NULL;
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
-	      strstr(err, "cannot read rules"),
-	      "unreadable rules cdb refused at load: %s", err);
-
 	/* readable catch-all keys, everything else corrupt: connect
 	 * tempfails, and so does every recipient */
 	{
 		static const char *const ok_keys[] = { "", "=", NULL };
+		struct cdbmap m;
+		size_t n = corrupt_cdb(bad, ok_keys);
+		int fd = memfd_create("rules", MFD_CLOEXEC);
 
-		write_corrupt_cdb("pol-rules.cdb", ok_keys);
+		if (fd < 0 || write(fd, bad, n) != (ssize_t)n ||
+		    cdbfile_open_fd(&m, fd, "rules.cdb", err, sizeof(err)) != 1) {
+			CHECK(0, "partly corrupt rules cdb opens: %s", err);
+			return;
+		}
+		t = mt_new(&s);
+		mt_list(t, TF_RCPTHOSTS, "example.com\n");
+		tables_set_rules(t, rules_new(&m, "rules.cdb", 0));
 	}
-	if (tables_load(&t, &s, NULL, NULL, err, sizeof(err)) != 0) {
-		CHECK(0, "tables with a partly corrupt rules cdb load: %s", err);
+	if (tables_finish(t, NULL, NULL, err, sizeof(err)) != 0) {
+		CHECK(0, "tables with a partly corrupt rules cdb build: %s", err);
+		tables_free(t);
 		return;
 	}
 	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
@@ -506,6 +613,21 @@ test_policy_stages(void)
 	tables_free(t);
 }
 
+/* The directory backend as the core's oracle (pop.c does the same). */
+struct dir_oracle {
+	const struct pop_ops *ops;
+	void *impl;
+};
+
+static int
+dir_ask(void *arg, const char *ip, const char *sender, char *why,
+	size_t whylen)
+{
+	struct dir_oracle *d = arg;
+
+	return d->ops->lookup(d->impl, ip, sender, why, whylen);
+}
+
 /* SMTP-after-POP in the decision order, with the directory backend: asked
  * only when a recipient would be refused, never before badmailfrom, and an
  * unreadable entry tempfails only what needed it. */
@@ -513,41 +635,39 @@ static void
 test_policy_pop(void)
 {
 	struct settings s;
-	struct tables *t = NULL;
-	struct pop *pop = NULL;
+	struct tables *t;
+	struct dir_oracle d;
+	struct relay_oracle o = { dir_ask, &d, 0 };
 	struct session ss;
 	struct verdict v;
 	char err[1024], path[SETTINGS_PATH_MAX + 32];
 
 	settings_defaults(&s);
-	snprintf(s.control_dir, sizeof(s.control_dir), "%s/pop", tmpdir);
-	mkdir(s.control_dir, 0755);
-	snprintf(s.pop_dir, sizeof(s.pop_dir), "%s/pop/allow", tmpdir);
+	snprintf(s.pop_dir, sizeof(s.pop_dir), "%s/pop-allow", tmpdir);
 	mkdir(s.pop_dir, 0755);
-	write_file("pop/rcpthosts", "example.com\n");
-	write_file("pop/badmailfrom", "@spam.example\n");
-	write_file("pop/allow/192.0.2.7", "");
+	write_file("pop-allow/192.0.2.7", "");
 	snprintf(path, sizeof(path), "%s/192.0.2.20", s.pop_dir);
 	if (symlink("192.0.2.20", path) != 0)
 		perror(path);
 
-	s.pop_backend = POP_BACKEND_NONE;
-	CHECK(pop_open(&pop, &s, err, sizeof(err)) == 0 && pop == NULL,
-	      "no backend configured: no backend object");
 	s.pop_backend = POP_BACKEND_DIR;
 	snprintf(s.pop_dir, sizeof(s.pop_dir), "relative/dir");
-	CHECK(pop_open(&pop, &s, err, sizeof(err)) == -1 &&
+	CHECK(popdir_open(&d.ops, &d.impl, &s, NULL, err, sizeof(err)) == -1 &&
 	      strstr(err, "absolute"), "relative pop_dir refused: %s", err);
-	snprintf(s.pop_dir, sizeof(s.pop_dir), "%s/pop/allow", tmpdir);
-	if (pop_open(&pop, &s, err, sizeof(err)) != 0 ||
-	    tables_load(&t, &s, NULL, NULL, err, sizeof(err)) != 0) {
-		CHECK(0, "pop tables and backend load: %s", err);
+	snprintf(s.pop_dir, sizeof(s.pop_dir), "%s/pop-allow", tmpdir);
+	if (popdir_open(&d.ops, &d.impl, &s, NULL, err, sizeof(err)) != 0) {
+		CHECK(0, "pop backend opens: %s", err);
 		return;
 	}
-	CHECK(!pop_uses_sender(pop), "relay-ctrl does not match senders");
+	CHECK(!d.ops->uses_sender, "relay-ctrl does not match senders");
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_list(t, TF_BADMAILFROM, "@spam.example\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
+	      "pop tables built: %s", err);
 
 	policy_connect(t, &ss, "192.0.2.7", NULL, &v);
-	policy_set_pop(&ss, pop);
+	policy_set_pop(&ss, &o);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT && !ss.relay,
@@ -562,7 +682,7 @@ test_policy_pop(void)
 	      "badmailfrom beats SMTP-after-POP (%s)", v.reason);
 
 	policy_connect(t, &ss, "192.0.2.20", NULL, &v);
-	policy_set_pop(&ss, pop);
+	policy_set_pop(&ss, &o);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT,
@@ -572,14 +692,14 @@ test_policy_pop(void)
 	      "unreadable entry: foreign recipient 451 (%s)", v.reason);
 
 	policy_connect(t, &ss, "192.0.2.99", NULL, &v);
-	policy_set_pop(&ss, pop);
+	policy_set_pop(&ss, &o);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_REJECT && ss.pop_said_no &&
 	      strstr(v.reason, "no pop-before-smtp login"),
 	      "no file: 553 (%s)", v.reason);
 	tables_free(t);
-	pop_close(pop);
+	d.ops->close(d.impl);
 }
 
 int
@@ -598,6 +718,7 @@ main(void)
 	test_strset();
 	test_reply();
 	test_rules_errors();
+	test_tables_load();
 	test_tables_refusals();
 	test_policy_stages();
 	test_policy_pop();

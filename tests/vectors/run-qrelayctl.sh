@@ -10,7 +10,7 @@
 set -u
 vec=$1
 override=${2:-}
-data=tests/data
+data=${QR_DATA:-tests/data}
 ctl=${QR_BUILD:-.}/src/qrelayctl
 control= rules= config=
 pass=0 fail=0

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * stamp.c - file stamps (see stamp.h).
+ */
+#include "config.h"
+#include "stamp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void
+stamp(const char *path, struct file_stamp *st)
+{
+	struct stat sb;
+
+	memset(st, 0, sizeof(*st));
+	if (path[0] == '\0')
+		return;
+	if (stat(path, &sb) != 0) {
+		st->state = errno == ENOENT ? 0 : -1;
+		return;
+	}
+	st->state = 1;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->size = sb.st_size;
+	st->mtime = sb.st_mtim;
+	st->ctime = sb.st_ctim;
+}
+
+void
+stamp_files(const struct tables *t, struct file_stamp *out)
+{
+	for (int i = 0; i < TF_COUNT; i++)
+		stamp(t->path[i], &out[i]);
+}
+
+int
+stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
+{
+	for (int i = 0; i < TF_COUNT; i++) {
+		const struct file_stamp *x = &a[i], *y = &b[i];
+
+		if (x->state != y->state || x->dev != y->dev ||
+		    x->ino != y->ino || x->size != y->size ||
+		    x->mtime.tv_sec != y->mtime.tv_sec ||
+		    x->mtime.tv_nsec != y->mtime.tv_nsec ||
+		    x->ctime.tv_sec != y->ctime.tv_sec ||
+		    x->ctime.tv_nsec != y->ctime.tv_nsec)
+			return 0;
+	}
+	return 1;
+}
+
+int
+stamp_changed(const struct tables *t)
+{
+	struct file_stamp now[TF_COUNT];
+
+	stamp_files(t, now);
+	return !stamp_equal(now, t->stamp);
+}
