@@ -193,10 +193,31 @@ literal(struct scan *sc, const char *p)
 	return p;
 }
 
+/* Bytes that make the text ambiguous wherever they stand (outside a
+ * comment, a quoted string and a domain literal). */
+static const struct {
+	char c;
+	const char *why;
+} ambiguous_bytes[] = {
+	{ ')', "unbalanced ')'" }, { ']', "unbalanced ']'" },
+	{ ',', "address list" }, { ';', "address list" },
+	{ ':', "source route or group" },
+};
+
+static const char *
+ambiguous_byte(unsigned char c)
+{
+	for (size_t i = 0; i < sizeof(ambiguous_bytes) / sizeof(ambiguous_bytes[0]); i++)
+		if ((unsigned char)ambiguous_bytes[i].c == c)
+			return ambiguous_bytes[i].why;
+	return NULL;
+}
+
 static void
 scan(struct scan *sc, const char *p)
 {
 	int route = 0;		/* inside "@a,@b:" */
+	const char *why;
 
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -206,12 +227,16 @@ scan(struct scan *sc, const char *p)
 				route = 0;
 			continue;
 		}
+		if ((why = ambiguous_byte(c)) != NULL) {
+			mark(sc->a, ADDR_AMBIGUOUS, why);
+			continue;
+		}
 		switch (c) {
 		case '(':
 			p = skip_comment(sc, p);
 			break;
-		case ')':
-			mark(sc->a, ADDR_AMBIGUOUS, "unbalanced ')'");
+		case '[':
+			p = literal(sc, p);
 			break;
 		case '"':
 			p = quoted(sc, p);
@@ -245,18 +270,6 @@ scan(struct scan *sc, const char *p)
 			mark(sc->a, sc->angle == 1 ? ADDR_TOLERATED :
 			     ADDR_AMBIGUOUS, sc->angle == 1 ?
 			     "blank in the <path>" : "blank outside the <path>");
-			break;
-		case '[':
-			p = literal(sc, p);
-			break;
-		case ']':
-			mark(sc->a, ADDR_AMBIGUOUS, "unbalanced ']'");
-			break;
-		case ',':
-		case ';':
-		case ':':
-			mark(sc->a, ADDR_AMBIGUOUS, c == ':' ?
-			     "source route or group" : "address list");
 			break;
 		case '@':
 			if (sc->o == 0 && sc->angle != 2) {

@@ -79,35 +79,25 @@ unix_path(const char *spec)
 	return NULL;
 }
 
-/* The user or group a setting names ("" leaves *id as it is).  0, or -1
- * (logged) if there is no such one. */
+/* The id of the user (or group) a setting names; "" leaves *id as it is.
+ * 0, or -1 (logged) if there is no such one. */
 static int
-user_id(const char *key, const char *name, uid_t *id)
+name_id(const char *key, const char *name, int group, unsigned *id)
 {
 	struct passwd *pw;
-
-	if (name[0] == '\0')
-		return 0;
-	if ((pw = getpwnam(name)) == NULL) {
-		log_msg(LOG_ERR, "%s %s: no such user", key, name);
-		return -1;
-	}
-	*id = pw->pw_uid;
-	return 0;
-}
-
-static int
-group_id(const char *key, const char *name, gid_t *id)
-{
 	struct group *gr;
 
 	if (name[0] == '\0')
 		return 0;
-	if ((gr = getgrnam(name)) == NULL) {
-		log_msg(LOG_ERR, "%s %s: no such group", key, name);
+	if (group && (gr = getgrnam(name)) != NULL)
+		*id = gr->gr_gid;
+	else if (!group && (pw = getpwnam(name)) != NULL)
+		*id = pw->pw_uid;
+	else {
+		log_msg(LOG_ERR, "%s %s: no such %s", key, name,
+			group ? "group" : "user");
 		return -1;
 	}
-	*id = gr->gr_gid;
 	return 0;
 }
 
@@ -115,15 +105,14 @@ static int
 fix_socket_perms(const struct settings *s)
 {
 	const char *path = unix_path(s->socket);
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
+	unsigned uid = (unsigned)-1, gid = (unsigned)-1;
 
 	if (path == NULL)
 		return 0;
-	if (user_id("socket_owner", s->socket_owner, &uid) != 0 ||
-	    group_id("socket_group", s->socket_group, &gid) != 0)
+	if (name_id("socket_owner", s->socket_owner, 0, &uid) != 0 ||
+	    name_id("socket_group", s->socket_group, 1, &gid) != 0)
 		return -1;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	if ((uid != (unsigned)-1 || gid != (unsigned)-1) &&
 	    chown(path, uid, gid) != 0) {
 		log_msg(LOG_ERR, "chown %s: %s", path, strerror(errno));
 		return -1;
@@ -159,14 +148,14 @@ static int
 drop_privileges(const struct settings *s)
 {
 	struct passwd *pw = NULL;
-	gid_t gid;
+	unsigned gid;
 
 	if (s->user[0] && (pw = getpwnam(s->user)) == NULL) {
 		log_msg(LOG_ERR, "user %s: no such user", s->user);
 		return -1;
 	}
 	if (s->group[0]) {
-		if (group_id("group", s->group, &gid) != 0)
+		if (name_id("group", s->group, 1, &gid) != 0)
 			return -1;
 		if (setgid(gid) != 0) {
 			log_msg(LOG_ERR, "setgid: %s", strerror(errno));
