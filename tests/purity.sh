@@ -40,7 +40,7 @@ if [ ! -f "$lib" ]; then
 else
 	# memory, strings, formatting, address text, tinycdb lookups, and
 	# what the compiler and the sanitizers add
-	allowed_syms='^(mem(cpy|chr|cmp|move|set|rchr)|str(len|nlen|chr|rchr|cmp|ncmp|str|spn|cspn|tol|toul|dup|ndup)|v?snprintf|__(v?snprintf|memcpy|memmove|memset|strcpy|strcat)_chk|(c|m|re)alloc|free|mmap|munmap|madvise|inet_(pton|ntop)|__ctype_b_loc|__errno_location|cdb_(hash|unpack|get|findinit|findnext|free|seqinit|seqnext)|__stack_chk_fail|_GLOBAL_OFFSET_TABLE_|__(asan|ubsan|sanitizer|lsan)_.*|__stack_chk_guard)$'
+	allowed_syms='^(mem(cpy|chr|cmp|move|set|rchr)|str(len|nlen|chr|rchr|cmp|ncmp|str|spn|cspn|tol|toul|dup|ndup|cpy|cat)|v?snprintf|__(v?snprintf|memcpy|memmove|memset|strcpy|strcat)_chk|(c|m|re)alloc|free|mmap|munmap|madvise|inet_(pton|ntop)|__ctype_b_loc|__errno_location|cdb_(hash|unpack|get|findinit|findnext|free|seqinit|seqnext)|__stack_chk_fail|_GLOBAL_OFFSET_TABLE_|__(asan|ubsan|sanitizer|lsan)_.*|__stack_chk_guard)$'
 	# what the archive's objects call and no object of it defines
 	nm --defined-only "$lib" 2>/dev/null | awk 'NF == 3 { print $3 }' |
 		sort -u >"${TMPDIR:-/tmp}/purity.$$.def"
