@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * corebench.c - in-process cost of the decision core (libqrcore.a).
  *

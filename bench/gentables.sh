@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # gentables.sh - big qmail tables and mixed traffic for the benchmarks.
 #
 #   sh bench/gentables.sh DIR [RCPTHOSTS_LINES [CDB_DOMAINS [RULES [TRAFFIC]]]]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/lib.sh - helpers shared by the benchmark scripts (sourced, POSIX sh).
 #
 # Needs: QR_BUILD (build dir), BW (work dir); sourced from the repository

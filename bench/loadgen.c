@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * loadgen.c - milter-protocol load generator: plays the MTA (Postfix-like).
  *

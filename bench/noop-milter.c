@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * noop-milter.c - the floor: a libmilter milter that decides nothing.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/postfix.sh - Postfix end to end: smtp-source -> a private Postfix
 # (tests/mta/postfix.sh, every transport discard) in three configurations,
 # alternating in the same run:

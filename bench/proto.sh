@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/proto.sh - milter protocol: qrelay-milter with the big tables vs the
 # no-op milter, concurrency 10 and 100, alternating rounds; then the
 # daemon's RSS idle and at 500 concurrent sessions.  Sourced by run.sh.

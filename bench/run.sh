@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/run.sh - run the benchmarks and print one table (bench/README.md).
 #
 #   sh bench/run.sh [SECTION...]     sections: proto scale reload postfix

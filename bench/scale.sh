@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/scale.sh - scale curve: rcpthosts and morercpthosts.cdb both grow
 # 1k -> 1M entries (10k rules, same traffic mix).  For each size: the
 # in-process cost of one RCPT decision (bench/corebench, one thread,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # dovecot-postlogin.sh - Dovecot post-login hook for SMTP-after-POP.
 #
 # After a successful POP3/IMAP login, record the client address with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # build.sh - configure and build out of tree: sh scripts/build.sh DIR [VAR=value...]
 #
 # DIR is relative to the source tree (build/ for the normal build,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # test.sh - the README's test command: install, build, run every test.
 #
 # Builds twice, out of tree: build/ (-Werror) and build-asan/ (ASan+UBSan,

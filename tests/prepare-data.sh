@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # prepare-data.sh - build the test cdbs with the real tools, in place.
 #
 # morercpthosts.cdb is built the way qmail-newmrh builds it (each line of

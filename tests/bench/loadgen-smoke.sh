@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # loadgen-smoke.sh - the benchmark load generator works (verdicts, not timing).
 #
 # Small generated tables (bench/gentables.sh), 300 sessions at concurrency

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # lib.sh - helpers for tests that run the real daemon (sourced, POSIX sh).
 #
 # qd_start ARGS...   start qrelay-milter -f on a free loopback port ($QD_PORT)

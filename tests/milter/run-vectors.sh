@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # run-vectors.sh - check a .vec file against the running daemon, over the
 # milter protocol, with Debian's miltertest.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # integration.sh - qrelay-milter inside a real Postfix 3.7 and a real
 # Sendmail 8.17, on loopback, with the snippets the README documents.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # postfix-test.sh - the quick start as a test: a real private Postfix with
 # the README's snippet, wired to the daemon of this build; a relay attempt
 # must get 553 5.7.1, a hosted and a relay-client delivery must be queued,

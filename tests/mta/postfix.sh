@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/mta/postfix.sh - a private, throw-away Postfix instance for tests.
 #
 # Source this file (POSIX sh or bash), then:

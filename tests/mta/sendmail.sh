@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/mta/sendmail.sh - a private, throw-away Sendmail 8.17 for tests.
 #
 # Source this file (POSIX sh or bash), then:

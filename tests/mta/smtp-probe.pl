@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # smtp-probe.pl - send raw SMTP transactions, one connection each, and print
 # every reply code.  Used for the relay-probe corpus, where the exact bytes
 # of MAIL FROM and RCPT TO matter (swaks always adds its own brackets).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/pop/lib.sh - helpers for the SMTP-after-POP tests (sourced, POSIX sh).
 #
 # Builds on tests/daemon/lib.sh (qd_start, qd_query, ok/bad/finish; ports

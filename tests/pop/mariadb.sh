@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/pop/mariadb.sh - a private, throw-away MariaDB server for tests.
 #
 # Source this file (POSIX sh), then:

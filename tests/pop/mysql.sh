@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # mysql.sh - SMTP-after-POP from the vpopmail and IndiMail `relay` tables in
 # a real MariaDB server that this script installs a private datadir for and
 # starts (unix socket only), through the daemon (miltertest) and a real

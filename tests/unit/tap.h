@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap.h - a tiny test reporter: "ok N - name" / "not ok N - name" lines and
  * a closing "N passed, N failed" line, as the project's test runner expects.
