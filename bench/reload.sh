@@ -1,12 +1,13 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/reload.sh - reload under load: a 1M-line rcpthosts (plus the 1M
-# morercpthosts.cdb and 10k rules) is replaced by rename and SIGHUP while
+# morercpthosts.cdb and 10k rules) is replaced by rename and SIGUSR1 while
 # bench/loadgen runs at concurrency 10.  Reports the reload time the daemon
 # logs, failed sessions and wrong verdicts over the whole run (both must be
 # 0), p99 of the sessions that started while the reload ran vs before, and
 # the RSS peak (two snapshots are alive for a moment).  Sourced by run.sh.
 secs_rl=${BENCH_RELOAD_SECS:-8}
 d=$BW/reload
-echo "== reload under load: 1M-line rcpthosts replaced by rename + SIGHUP"
+echo "== reload under load: 1M-line rcpthosts replaced by rename + SIGUSR1"
 sh bench/gentables.sh "$d" 1000000 1000000 10000 20000 || exit 1
 p=$(port_free 32200)
 bl_qrelay "$p" "$d/control" "$d/tcp.smtp.cdb" "$BW/reload.log" || exit 1
@@ -20,7 +21,7 @@ cp "$d/control/rcpthosts" "$d/control/rcpthosts.new"
 echo new.reload.test >> "$d/control/rcpthosts.new"
 mv "$d/control/rcpthosts.new" "$d/control/rcpthosts"
 t_hup=$(date +%s%N)
-kill -HUP "$QPID"
+kill -USR1 "$QPID"
 i=0
 while ! grep -q 'reloaded tables' "$BW/reload.log" && [ $i -lt 500 ]; do
 	set -- $(bl_rss "$QPID")
@@ -37,13 +38,13 @@ done
 wait "$lgp"
 l=$(cat "$BW/reload.out")
 echo "    $l"
-grep -E 'reload|SIGHUP' "$BW/reload.log" | sed 's/^/    log: /'
+grep -E 'reload|SIGUSR1' "$BW/reload.log" | sed 's/^/    log: /'
 rl_ms=$(sed -n 's/.*reloaded tables.* in \([0-9.]*\) ms.*/\1/p' "$BW/reload.log" | head -n 1)
 : "${rl_ms:=-}"
 nrl=$(grep -c 'reloaded tables' "$BW/reload.log")
 failed=$(echo "$l" | bl_field failed)
 wrong=$(echo "$l" | bl_field wrong)
-# p99 of sessions started during the reload (HUP .. log line seen) vs before
+# p99 of sessions started during the reload (USR1 .. log line seen) vs before
 set -- $(awk -v a="$t_hup" -v b="$t_seen" '
 	$1 < a - 0 && $1 >= a - 1500000000 { pre[++np] = $2 }
 	$1 >= a && $1 <= b { dur[++nd] = $2 }
@@ -52,7 +53,7 @@ set -- $(awk -v a="$t_hup" -v b="$t_seen" '
 		return n ? v[int(n * 0.99) > 0 ? int(n * 0.99) : 1] : "-" }
 	END { print p99(dur, nd), nd, p99(pre, np), np }' "$BW/reload.samples")
 bl_row "reload of a 1M-line rcpthosts under load: reload time (daemon log)" \
-	"$rl_ms ms ($nrl reload(s); HUP to log line $(( (t_seen - t_hup) / 1000000 )) ms)" "-" "-" "<= 1 s" \
+	"$rl_ms ms ($nrl reload(s); USR1 to log line $(( (t_seen - t_hup) / 1000000 )) ms)" "-" "-" "<= 1 s" \
 	"$(bl_le "${rl_ms%.*}" 1000)"
 bl_row "reload under load: failed sessions / wrong verdicts ($(echo "$l" | bl_field sessions) sessions)" \
 	"$failed / $wrong" "-" "-" "0 / 0" "$([ "$failed" -eq 0 ] && [ "$wrong" -eq 0 ] && echo met || echo MISSED)"

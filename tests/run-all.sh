@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run-all.sh - run every test of the suite against one build.
 #
 # QR_BUILD names the build directory holding src/ and tests/unit binaries
@@ -7,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 export QR_BUILD="${QR_BUILD:-.}"
-total_p=0 total_f=0
+total_p=0 total_f=0 total_s=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -19,6 +20,8 @@ run() {	# run NAME COMMAND...  (uses only r_* variables: callers keep theirs)
 	r_last=$(tail -n 1 "$log")
 	p=$(echo "$r_last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
 	f=$(echo "$r_last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	r_s=$(echo "$r_last" | sed -n 's/^[0-9]* passed, [0-9]* failed, \([0-9]*\) skipped.*/\1/p')
+	total_s=$((total_s + ${r_s:-0}))
 	if [ -z "$p" ]; then	# no summary: the test itself broke
 		p=0 f=1
 	elif [ "$r_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -27,7 +30,7 @@ run() {	# run NAME COMMAND...  (uses only r_* variables: callers keep theirs)
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 	if [ "$f" -eq 0 ]; then
-		echo "PASS $r_name ($p)"
+		echo "PASS $r_name ($p${r_s:+, $r_s skipped})"
 	else
 		echo "FAIL $r_name ($p passed, $f failed)"
 		grep -v '^ok' "$log" | sed 's/^/    /' | head -n 40
@@ -37,6 +40,9 @@ run() {	# run NAME COMMAND...  (uses only r_* variables: callers keep theirs)
 sh tests/prepare-data.sh
 run unit "$QR_BUILD/tests/unit/test_core"
 run purity sh tests/purity.sh "$QR_BUILD"
+run docs sh tests/docs.sh
+# the tarball and make distcheck: once per suite run (QR_DIST=1), not per build
+[ "${QR_DIST:-0}" = 1 ] && run "dist (make dist, make distcheck)" sh tests/dist.sh "$QR_BUILD"
 run rules-vs-ucspi-tcp sh tests/rules/compare-tcprules.sh
 work=$(mktemp -d)
 for v in tests/vectors/*.vec; do
@@ -78,5 +84,9 @@ run pop-directory sh tests/pop/dir.sh
 run pop-mysql sh tests/pop/mysql.sh
 run pop-dovecot sh tests/pop/dovecot.sh
 rm -rf "$work"
-echo "$total_p passed, $total_f failed"
+if [ "$total_s" -gt 0 ]; then
+	echo "$total_p passed, $total_f failed, $total_s skipped"
+else
+	echo "$total_p passed, $total_f failed"
+fi
 [ "$total_f" -eq 0 ]

@@ -43,7 +43,8 @@ settings_defaults(struct settings *s)
 	s->mysql_read_timeout = 1;
 	s->mysql_pool = 4;
 	s->mysql_retry_ms = 1000;
-	snprintf(s->socket, sizeof(s->socket), "inet:8893@127.0.0.1");
+	snprintf(s->socket, sizeof(s->socket),
+		 "unix:/run/qrelay-milter/qrelay-milter.sock");
 	s->socket_mode = -1;
 	s->reload_interval_ms = 1000;
 	s->milter_timeout = 30;

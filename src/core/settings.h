@@ -63,7 +63,7 @@ struct settings {
 	char group[64];
 	char socket_owner[64];
 	char socket_group[64];
-	int socket_mode;		/* -1 = leave to umask */
+	int socket_mode;		/* unix socket; -1: 0660 */
 	int reload_interval_ms;		/* stat check period */
 	int milter_timeout;		/* smfi_settimeout, seconds */
 	char syslog_facility[32];

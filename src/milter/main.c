@@ -1,53 +1,79 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * main.c - qrelay-milter: options, socket, privileges, signals.
+ * main.c - qrelay-milter: options, start-up, signals, shutdown.
+ *
+ * Start-up: read the configuration; open the socket (as root, if started
+ * as root); become the configured user; then load the tables, so that the
+ * first load and every reload read with the same rights; write the
+ * pidfile; start the threads and tell systemd it is ready.
  *
  * Threads: smfi_main() runs in its own thread (libmilter adds its workers
  * and a signal thread there); the snapshot watcher polls the files; the
- * main thread waits for signals: SIGHUP reloads, SIGTERM/SIGINT stop.
- * Linux delivers a process-directed signal to the main thread first when it
- * is waiting for it, so libmilter's own signal thread (which would treat
- * SIGHUP as "stop") does not see it.
+ * main thread waits for signals: SIGUSR1 reloads, SIGTERM/SIGINT stop.
+ * libmilter's own signal thread also waits for SIGHUP and takes it as
+ * "stop", and whichever thread waits first gets a signal; so SIGHUP is
+ * ignored, which the kernel does by discarding it when it is sent (the main
+ * thread does not block it), and no SIGHUP can ever reach libmilter.
  */
 #include "config.h"
 #include "callbacks.h"
+#include "notify.h"
+#include "pidfile.h"
+#include "privs.h"
 #include "snapshot.h"
+#include "sockspec.h"
 #include "conf/conf.h"
 #include "pop/pop.h"
+#include "tables/load.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <getopt.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#define EXIT_USAGE 2
+
 static const char *opt_config;
-static const char *opt_socket, *opt_control, *opt_rules;
+static int opt_config_given;
+static const char *opt_socket, *opt_control, *opt_rules, *opt_log;
 static int opt_foreground, opt_check;
 static int milter_rc;
 
+static const char *default_config = SYSCONFDIR "/qrelay-milter.conf";
+
 static void
-usage(void)
+help(FILE *f)
 {
-	fprintf(stderr,
-		"usage: qrelay-milter [-f] [-n] [-c FILE] [-p SOCKET] [-d DIR] [-x FILE]\n"
-		"  -c FILE   configuration file (qrelay-milter.conf(5))\n"
+	fprintf(f,
+		"usage: qrelay-milter [-f] [-n] [-c FILE] [-p SOCKET] [-d DIR] [-x FILE] [-l WHERE]\n"
+		"  -c FILE   configuration file (default %s, if it exists)\n"
 		"  -p SOCKET unix:/path, inet:PORT@HOST or inet6:PORT@HOST\n"
 		"  -d DIR    qmail control directory (default /var/qmail/control)\n"
 		"  -x FILE   tcpserver rules: tcprules text, or a .cdb\n"
-		"  -f        stay in the foreground, log to stderr too\n"
-		"  -n        check the configuration and files, then exit\n");
-	exit(1);
+		"  -f        stay in the foreground\n"
+		"  -l WHERE  log to syslog, both (syslog and stderr) or journal\n"
+		"            (default: journal under systemd, both with -f, else syslog)\n"
+		"  -n        check the configuration and every file as a start would, then exit\n"
+		"  -V        print the version\n"
+		"  -h        this help\n",
+		default_config);
+}
+
+static void
+usage(const char *why, const char *arg)
+{
+	fprintf(stderr, "qrelay-milter: %s%s%s\n", why, arg ? ": " : "",
+		arg ? arg : "");
+	help(stderr);
+	exit(EXIT_USAGE);
 }
 
 static int
@@ -66,113 +92,73 @@ build_settings(struct settings *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* The path of a unix socket spec, or NULL. */
-static const char *
-unix_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	if (spec[0] == '/')
-		return spec;
-	return NULL;
-}
-
-/* The id of the user (or group) a setting names; "" leaves *id as it is.
- * 0, or -1 (logged) if there is no such one. */
-static int
-name_id(const char *key, const char *name, int group, unsigned *id)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	if (name[0] == '\0')
-		return 0;
-	if (group && (gr = getgrnam(name)) != NULL)
-		*id = gr->gr_gid;
-	else if (!group && (pw = getpwnam(name)) != NULL)
-		*id = pw->pw_uid;
-	else {
-		log_msg(LOG_ERR, "%s %s: no such %s", key, name,
-			group ? "group" : "user");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-fix_socket_perms(const struct settings *s)
-{
-	const char *path = unix_path(s->socket);
-	unsigned uid = (unsigned)-1, gid = (unsigned)-1;
-
-	if (path == NULL)
-		return 0;
-	if (name_id("socket_owner", s->socket_owner, 0, &uid) != 0 ||
-	    name_id("socket_group", s->socket_group, 1, &gid) != 0)
-		return -1;
-	if ((uid != (unsigned)-1 || gid != (unsigned)-1) &&
-	    chown(path, uid, gid) != 0) {
-		log_msg(LOG_ERR, "chown %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (s->socket_mode >= 0 && chmod(path, (mode_t)s->socket_mode) != 0) {
-		log_msg(LOG_ERR, "chmod %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* libmilter never sets TCP_NODELAY; set it on the listening socket so
- * accepted connections inherit it (avoids Nagle/delayed-ACK stalls). */
 static void
-set_nodelay_on_listener(void)
+warn_stderr(void *arg, const char *msg)
 {
-	for (int fd = 3; fd < 1024; fd++) {
-		int v = 0, one = 1;
-		socklen_t l = sizeof(v);
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0 || !v)
-			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				   sizeof(one));
-	}
+	(void)arg;
+	log_msg(LOG_WARNING, "warning: %s", msg);
 }
 
+/* -n, the part that needs the daemon's rights: read the configuration and
+ * every table as the daemon's user would (in a child that becomes it). */
 static int
-drop_privileges(const struct settings *s)
+check_as_user(const struct settings *s0)
 {
-	struct passwd *pw = NULL;
-	unsigned gid;
+	pid_t pid = fork();
+	int status;
 
-	if (s->user[0] && (pw = getpwnam(s->user)) == NULL) {
-		log_msg(LOG_ERR, "user %s: no such user", s->user);
+	if (pid < 0) {
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
 		return -1;
 	}
-	if (s->group[0]) {
-		if (name_id("group", s->group, 1, &gid) != 0)
-			return -1;
-		if (setgid(gid) != 0) {
-			log_msg(LOG_ERR, "setgid: %s", strerror(errno));
-			return -1;
+	if (pid == 0) {
+		struct settings s;
+		struct tables *t;
+		struct pop *pop;
+		char err[1024];
+
+		if (privs_drop(s0, err, sizeof(err)) != 0 ||
+		    build_settings(&s, err, sizeof(err)) != 0 ||
+		    tables_load(&t, &s, warn_stderr, NULL, err, sizeof(err)) != 0 ||
+		    pop_open(&pop, &s, NULL, err, sizeof(err)) != 0 ||
+		    (s.pidfile[0] &&
+		     pidfile_check_writable(s.pidfile, err, sizeof(err)) != 0)) {
+			log_msg(LOG_ERR, "%s%s%s%s", err,
+				s0->user[0] ? " (read as user " : "", s0->user,
+				s0->user[0] ? ", as every reload will be)" : "");
+			_exit(1);
 		}
-	} else if (pw && setgid(pw->pw_gid) != 0) {
-		log_msg(LOG_ERR, "setgid: %s", strerror(errno));
-		return -1;
+		pop_close(pop);
+		tables_free(t);
+		_exit(0);
 	}
-	if (pw) {
-		if (initgroups(pw->pw_name, s->group[0] ? getgid() : pw->pw_gid) != 0 ||
-		    setuid(pw->pw_uid) != 0) {
-			log_msg(LOG_ERR, "cannot become %s: %s", s->user,
-				strerror(errno));
-			return -1;
-		}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* -n: everything a start checks, without opening the socket. */
+static int
+check_only(const struct settings *s)
+{
+	char err[1024], warn[512];
+
+	if (sockspec_check(s->socket, err, sizeof(err), warn, sizeof(warn)) != 0 ||
+	    privs_check(s, err, sizeof(err)) != 0 ||
+	    (s->pidfile[0] && pidfile_check(s->pidfile, err, sizeof(err)) != 0)) {
+		log_msg(LOG_ERR, "%s", err);
+		return 1;
 	}
+	if (warn[0])
+		log_msg(LOG_WARNING, "warning: %s", warn);
+	if (geteuid() == 0 && s->user[0] == '\0')
+		log_msg(LOG_WARNING, "warning: no user is set, so the daemon would run as root; set user = (the Debian package runs it as qrelay-milter)");
+	if (check_as_user(s) != 0)
+		return 1;
+	printf("qrelay-milter: configuration OK (config %s, socket %s, control %s, rules %s, pop-before-smtp %s)\n",
+	       opt_config ? opt_config : "none", s->socket, s->control_dir,
+	       s->rules_file[0] ? s->rules_file : "none",
+	       pop_backend_name(s->pop_backend));
 	return 0;
 }
 
@@ -240,115 +226,99 @@ daemonize(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_options(int argc, char **argv)
 {
-	struct settings s;
-	char err[1024];
-	sigset_t set;
-	pthread_t mt;
-	int ch, sig, stop = 0;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
 
-	while ((ch = getopt(argc, argv, "c:p:d:x:fnh")) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:p:d:x:l:fnhV", longopts,
+				 NULL)) != -1) {
 		switch (ch) {
-		case 'c': opt_config = optarg; break;
+		case 'c': opt_config = optarg; opt_config_given = 1; break;
 		case 'p': opt_socket = optarg; break;
 		case 'd': opt_control = optarg; break;
 		case 'x': opt_rules = optarg; break;
+		case 'l': opt_log = optarg; break;
 		case 'f': opt_foreground = 1; break;
 		case 'n': opt_check = 1; break;
-		default: usage();
+		case 'h': help(stdout); exit(0);
+		case 'V': printf("qrelay-milter %s\n", PACKAGE_VERSION); exit(0);
+		case ':': usage("option needs a value", argv[optind - 1]);
+			  break;
+		default: usage("unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		usage();
-	if (build_settings(&s, err, sizeof(err)) != 0) {
-		fprintf(stderr, "qrelay-milter: %s\n", err);
-		return 1;
-	}
-	if (log_open(s.syslog_ident, s.syslog_facility,
-		     opt_foreground || opt_check) != 0) {
-		fprintf(stderr, "qrelay-milter: unknown syslog_facility \"%s\"\n",
-			s.syslog_facility);
-		return 1;
-	}
-	if (snapshot_init(build_settings, err, sizeof(err)) != 0) {
-		log_msg(LOG_ERR, "cannot start: %s", err);
-		return 1;
-	}
-	if (opt_check) {
-		printf("qrelay-milter: configuration OK (control %s, rules %s, pop-before-smtp %s)\n",
-		       s.control_dir, s.rules_file[0] ? s.rules_file : "none",
-		       pop_backend_name(s.pop_backend));
-		snapshot_shutdown();
-		return 0;
-	}
-	if (!opt_foreground)
-		daemonize();
+		usage("unexpected argument", argv[optind]);
+	if (opt_log && strcmp(opt_log, "syslog") && strcmp(opt_log, "both") &&
+	    strcmp(opt_log, "journal"))
+		usage("-l wants syslog, both or journal, not", opt_log);
+	/* the default file is read if it exists; one named with -c must */
+	if (!opt_config_given && access(default_config, F_OK) == 0)
+		opt_config = default_config;
+}
 
-	/* block the signals in every thread; the main thread sigwaits */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+static enum log_target
+log_target(void)
+{
+	if (opt_log)
+		return strcmp(opt_log, "journal") == 0 ? LOG_TO_JOURNAL :
+			strcmp(opt_log, "both") == 0 ? LOG_TO_BOTH :
+			LOG_TO_SYSLOG;
+	if (log_stderr_is_journal())
+		return LOG_TO_JOURNAL;
+	return opt_foreground || opt_check ? LOG_TO_BOTH : LOG_TO_SYSLOG;
+}
 
-	if (smfi_setconn(s.socket) != MI_SUCCESS ||
+/* Open the socket with libmilter (as root, if started as root); a unix
+ * socket is created owner-only and then given socket_mode. */
+static int
+open_socket(const struct settings *s, char *err, size_t errlen)
+{
+	int unix_sock = sockspec_unix_path(s->socket) != NULL;
+	mode_t old = 0;
+	int rc;
+
+	if (sockspec_unix_free(s->socket, err, errlen) != 0)
+		return -1;
+	if (smfi_setconn((char *)s->socket) != MI_SUCCESS ||
 	    smfi_register(qr_milter_desc) != MI_SUCCESS ||
-	    smfi_settimeout(s.milter_timeout) != MI_SUCCESS) {
-		log_msg(LOG_ERR, "cannot set up libmilter for %s", s.socket);
-		return 1;
+	    smfi_settimeout(s->milter_timeout) != MI_SUCCESS) {
+		snprintf(err, errlen, "cannot set up libmilter for %.512s",
+			 s->socket);
+		return -1;
 	}
-	{
-		/* with socket_mode set, create the unix socket owner-only and
-		 * chmod it below; otherwise it is left to the umask */
-		int narrow = unix_path(s.socket) && s.socket_mode >= 0;
-		mode_t old = narrow ? umask(0177) : 0;
-		int rc = smfi_opensocket(1);
+	if (unix_sock)
+		old = umask(0177);
+	rc = smfi_opensocket(1);
+	if (unix_sock)
+		umask(old);
+	if (rc != MI_SUCCESS) {
+		snprintf(err, errlen,
+			 "cannot open socket %.512s (address in use, or no permission?)",
+			 s->socket);
+		return -1;
+	}
+	return sockspec_finish(s, err, errlen);
+}
 
-		if (narrow)
-			umask(old);
-		if (rc != MI_SUCCESS) {
-			log_msg(LOG_ERR,
-				"cannot open socket %s (address in use, or bad path?)",
-				s.socket);
-			return 1;
-		}
-	}
-	set_nodelay_on_listener();
-	if (fix_socket_perms(&s) != 0)
-		return 1;
-	if (s.pidfile[0]) {
-		FILE *f = fopen(s.pidfile, "w");
-
-		if (f == NULL) {
-			log_msg(LOG_ERR, "pidfile %s: %s", s.pidfile,
-				strerror(errno));
-			return 1;
-		}
-		fprintf(f, "%ld\n", (long)getpid());
-		fclose(f);
-	}
-	if (drop_privileges(&s) != 0)
-		return 1;
-	set_thread_stack_size();	/* before the first thread starts */
-	if (snapshot_start_watcher() != 0 ||
-	    pthread_create(&mt, NULL, milter_thread, NULL) != 0) {
-		log_msg(LOG_ERR, "cannot start threads");
-		return 1;
-	}
-	log_msg(LOG_INFO, "started on %s (control %s, rules %s, pop-before-smtp %s)",
-		s.socket, s.control_dir, s.rules_file[0] ? s.rules_file : "none",
-		pop_backend_name(s.pop_backend));
+static void
+wait_for_signals(const sigset_t *set)
+{
+	int sig, stop = 0;
 
 	while (!stop) {
-		if (sigwait(&set, &sig) != 0)
+		if (sigwait(set, &sig) != 0)
 			continue;
 		switch (sig) {
-		case SIGHUP:
-			log_msg(LOG_INFO, "SIGHUP: reloading");
+		case SIGUSR1:
+			log_msg(LOG_INFO, "SIGUSR1: reloading");
 			snapshot_request_reload();
 			break;
 		case SIGUSR2:
@@ -356,16 +326,93 @@ main(int argc, char **argv)
 			break;
 		default:
 			log_msg(LOG_INFO, "signal %d: stopping", sig);
+			notify("STOPPING=1");
 			smfi_stop();
 			stop = 1;
 			break;
 		}
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings s;
+	char err[1024], warn[512];
+	sigset_t set;
+	pthread_t mt;
+
+	parse_options(argc, argv);
+	if (build_settings(&s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "qrelay-milter: %s\n", err);
+		return 1;
+	}
+	if (log_open(s.syslog_ident, s.syslog_facility, log_target()) != 0) {
+		fprintf(stderr, "qrelay-milter: unknown syslog_facility \"%s\"\n",
+			s.syslog_facility);
+		return 1;
+	}
+	if (opt_check)
+		return check_only(&s);
+	if (sockspec_check(s.socket, err, sizeof(err), warn, sizeof(warn)) != 0 ||
+	    privs_check(&s, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", err);
+		return 1;
+	}
+	if (warn[0])
+		log_msg(LOG_WARNING, "warning: %s", warn);
+	if (geteuid() == 0 && s.user[0] == '\0')
+		log_msg(LOG_WARNING, "warning: running as root; set user = in the configuration (the Debian package runs the daemon as qrelay-milter)");
+	if (!opt_foreground)
+		daemonize();
+
+	/* TERM, INT, USR1 and USR2 are taken by sigwait in the main thread
+	 * (and blocked in every thread started from it); HUP is ignored */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (open_socket(&s, err, sizeof(err)) != 0 ||
+	    privs_drop(&s, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", err);
+		return 1;
+	}
+	/* the first load, with the rights of every reload */
+	if (snapshot_init(build_settings, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", err);
+		return 1;
+	}
+	if (s.pidfile[0] && pidfile_write(s.pidfile, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", err);
+		return 1;
+	}
+	set_thread_stack_size();	/* before the first thread starts */
+	if (snapshot_start_watcher() != 0 ||
+	    pthread_create(&mt, NULL, milter_thread, NULL) != 0) {
+		log_msg(LOG_ERR, "cannot start threads");
+		pidfile_remove(s.pidfile);
+		return 1;
+	}
+	log_msg(LOG_INFO, "qrelay-milter %s started on %s (config %s, control %s, rules %s, pop-before-smtp %s)",
+		PACKAGE_VERSION, s.socket, opt_config ? opt_config : "none",
+		s.control_dir, s.rules_file[0] ? s.rules_file : "none",
+		pop_backend_name(s.pop_backend));
+	notify("READY=1");
+	notify_status("serving on %s", s.socket);
+
+	wait_for_signals(&set);
 	pthread_join(mt, NULL);
 	snapshot_stop_watcher();
 	snapshot_shutdown();
-	if (s.pidfile[0])
-		unlink(s.pidfile);
+	pidfile_remove(s.pidfile);
 	log_msg(milter_rc == MI_SUCCESS ? LOG_INFO : LOG_ERR, "stopped%s",
 		milter_rc == MI_SUCCESS ? "" : " (libmilter failed)");
 	return milter_rc == MI_SUCCESS ? 0 : 1;

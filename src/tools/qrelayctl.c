@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * qrelayctl.c - explain relay decisions without an MTA.
+ * qrelayctl.c - explain relay decisions without an MTA, and keep the
+ * SMTP-after-POP logins.
  *
- *   qrelayctl check [-c FILE | -d DIR [-x FILE]] --ip ADDR [--host NAME]
+ *   qrelayctl [-c FILE] check [-d DIR] [-x FILE] --ip ADDR [--host NAME]
  *                   [--auth USER] [--from ADDR [--mail-addr ADDR]]
  *                   [--rcpt-addr ADDR]... RCPT...
  *
@@ -19,8 +20,9 @@
  *   qrelayctl [-c FILE] expire              remove stale entries
  *   qrelayctl [-c FILE] list                show the entries
  *
- * These use the backend of the configuration file (default
- * SYSCONFDIR/qrelay-milter.conf).  Exit 0, or 111 on an error.
+ * The configuration file is SYSCONFDIR/qrelay-milter.conf if it exists
+ * (-c FILE: that file, which must exist); -d and -x override its keys.
+ * Exit 0, or 111 on an error.
  */
 #include "config.h"
 #include "conf/conf.h"
@@ -32,29 +34,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 111
 
+static const char *default_config = SYSCONFDIR "/qrelay-milter.conf";
+
 static void
-usage(void)
+help(FILE *f)
 {
-	fprintf(stderr,
-		"usage: qrelayctl check [-c FILE | -d DIR [-x FILE]] --ip ADDR [--host NAME]\n"
+	fprintf(f,
+		"usage: qrelayctl [-c FILE] check [-d DIR] [-x FILE] --ip ADDR [--host NAME]\n"
 		"                       [--auth USER] [--from ADDR [--mail-addr ADDR]]\n"
 		"                       [--rcpt-addr ADDR]... RCPT...\n"
 		"       qrelayctl [-c FILE] allow ADDR [USER]\n"
 		"       qrelayctl [-c FILE] expire\n"
-		"       qrelayctl [-c FILE] list\n");
-	exit(EXIT_USAGE);
+		"       qrelayctl [-c FILE] list\n"
+		"       qrelayctl -V | -h\n"
+		"The configuration file is %s if it exists; see qrelayctl(8).\n",
+		default_config);
 }
 
-static const char *default_config = SYSCONFDIR "/qrelay-milter.conf";
+static void
+usage(const char *why, const char *arg)
+{
+	fprintf(stderr, "qrelayctl: %s%s%s\n", why, arg ? ": " : "",
+		arg ? arg : "");
+	help(stderr);
+	exit(EXIT_USAGE);
+}
 
 static void
 warn_stderr(void *arg, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "qrelayctl: warning: %s\n", msg);
+}
+
+/* The settings: defaults, then the configuration file (the default one
+ * only if it exists).  0 or EXIT_USAGE (reported). */
+static int
+load_settings(struct settings *s, const char *config, int given)
+{
+	char err[1024];
+
+	settings_defaults(s);
+	if (!given && access(config, F_OK) != 0)
+		return 0;
+	if (config_load(s, config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "qrelayctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static void
@@ -67,8 +98,17 @@ print_verdict(const char *rcpt, const struct verdict *v)
 	       rcpt, v->reason);
 }
 
-static int
-cmd_check(int argc, char **argv)
+struct check_args {
+	const char *dir, *rules, *ip, *host, *auth, *from, *mail_addr;
+	const char **rcpt_addr;
+	int n_rcpt_addr;
+	char **rcpts;
+	int n_rcpts;
+};
+
+static void
+check_options(int argc, char **argv, struct check_args *a,
+	      const char **config, int *config_given)
 {
 	static const struct option longopts[] = {
 		{ "ip", required_argument, NULL, 'i' },
@@ -80,82 +120,93 @@ cmd_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *config = NULL, *dir = NULL, *rules = NULL, *ip = NULL;
-	const char *host = NULL, *auth = NULL, *from = "<>", *mail_addr = NULL;
-	const char **rcpt_addr;
-	int n_rcpt_addr = 0;
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":c:d:x:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': *config = optarg; *config_given = 1; break;
+		case 'd': a->dir = optarg; break;
+		case 'x': a->rules = optarg; break;
+		case 'i': a->ip = optarg; break;
+		case 'H': a->host = optarg; break;
+		case 'a': a->auth = optarg; break;
+		case 'F': a->from = optarg; break;
+		case 'M': a->mail_addr = optarg; break;
+		case 'R': a->rcpt_addr[a->n_rcpt_addr++] = optarg; break;
+		case 'h': help(stdout); exit(0);
+		case ':': usage("check: option needs a value", argv[optind - 1]);
+			  break;
+		default: usage("check: unknown option", argv[optind - 1]);
+		}
+	}
+	if (a->ip == NULL)
+		usage("check: --ip ADDR is required", NULL);
+	if (optind >= argc)
+		usage("check: name at least one recipient", NULL);
+	a->rcpts = argv + optind;
+	a->n_rcpts = argc - optind;
+	if (a->n_rcpt_addr != 0 && a->n_rcpt_addr != a->n_rcpts) {
+		fprintf(stderr, "qrelayctl: %d --rcpt-addr for %d recipients; give one per recipient, in order\n",
+			a->n_rcpt_addr, a->n_rcpts);
+		exit(EXIT_USAGE);
+	}
+}
+
+static int
+cmd_check(int argc, char **argv, const char *config, int config_given)
+{
+	struct check_args a = { .from = "<>" };
 	struct settings s;
 	struct tables *t;
 	struct session ss;
 	struct verdict v;
+	struct client_ip probe;
 	struct pop *pop;
 	char err[1024];
-	int ch, worst = EXIT_USAGE;
+	int worst = 0;
 
 	/* at most one --rcpt-addr per argument */
-	if ((rcpt_addr = calloc((size_t)argc, sizeof(*rcpt_addr))) == NULL) {
+	if ((a.rcpt_addr = calloc((size_t)argc, sizeof(*a.rcpt_addr))) == NULL) {
 		fprintf(stderr, "qrelayctl: out of memory\n");
 		return EXIT_USAGE;
 	}
-	while ((ch = getopt_long(argc, argv, "c:d:x:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': config = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'x': rules = optarg; break;
-		case 'i': ip = optarg; break;
-		case 'H': host = optarg; break;
-		case 'a': auth = optarg; break;
-		case 'F': from = optarg; break;
-		case 'M': mail_addr = optarg; break;
-		case 'R': rcpt_addr[n_rcpt_addr++] = optarg; break;
-		default: usage();
-		}
+	check_options(argc, argv, &a, &config, &config_given);
+	if (ip_parse(&probe, a.ip) != 0) {
+		fprintf(stderr, "qrelayctl: --ip %s: not an IPv4 or IPv6 address\n",
+			a.ip);
+		free(a.rcpt_addr);
+		return EXIT_USAGE;
 	}
-	if (ip == NULL || optind >= argc)
-		usage();
-	if (n_rcpt_addr != 0 && n_rcpt_addr != argc - optind) {
-		fprintf(stderr, "qrelayctl: %d --rcpt-addr for %d recipients; give one per recipient, in order\n",
-			n_rcpt_addr, argc - optind);
-		goto out;
+	if (load_settings(&s, config, config_given) != 0) {
+		free(a.rcpt_addr);
+		return EXIT_USAGE;
 	}
-	settings_defaults(&s);
-	if (config && config_load(&s, config, err, sizeof(err)) != 0) {
-		fprintf(stderr, "qrelayctl: %s\n", err);
-		goto out;
-	}
-	if (dir)
-		snprintf(s.control_dir, sizeof(s.control_dir), "%s", dir);
-	if (rules)
-		snprintf(s.rules_file, sizeof(s.rules_file), "%s", rules);
+	if (a.dir)
+		snprintf(s.control_dir, sizeof(s.control_dir), "%s", a.dir);
+	if (a.rules)
+		snprintf(s.rules_file, sizeof(s.rules_file), "%s", a.rules);
 	if (tables_load(&t, &s, warn_stderr, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
-		goto out;
-	}
-	{
-		struct client_ip probe;
-
-		if (ip_parse(&probe, ip) != 0) {
-			fprintf(stderr, "qrelayctl: --ip %s: not an IPv4 or IPv6 address\n",
-				ip);
-			tables_free(t);
-			goto out;
-		}
+		free(a.rcpt_addr);
+		return EXIT_USAGE;
 	}
 	if (pop_open(&pop, &s, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
 		tables_free(t);
-		goto out;
+		free(a.rcpt_addr);
+		return EXIT_USAGE;
 	}
 	/* a refusal at connect or MAIL is replayed by policy_rcpt() */
-	policy_connect(t, &ss, ip, host, &v);
+	policy_connect(t, &ss, a.ip, a.host, &v);
 	policy_set_pop(&ss, pop_oracle(pop));
-	worst = 0;
 	if (v.action == VERDICT_ACCEPT)
-		policy_mail(t, &ss, from, mail_addr, auth, &v);
-	for (int i = optind; i < argc; i++) {
-		policy_rcpt(t, &ss, argv[i],
-			    n_rcpt_addr ? rcpt_addr[i - optind] : NULL, &v);
-		print_verdict(argv[i], &v);
+		policy_mail(t, &ss, a.from, a.mail_addr, a.auth, &v);
+	for (int i = 0; i < a.n_rcpts; i++) {
+		policy_rcpt(t, &ss, a.rcpts[i],
+			    a.n_rcpt_addr ? a.rcpt_addr[i] : NULL, &v);
+		print_verdict(a.rcpts[i], &v);
 		if (v.action == VERDICT_TEMPFAIL)
 			worst = 2;
 		else if (v.action == VERDICT_REJECT && worst < 1)
@@ -163,14 +214,13 @@ cmd_check(int argc, char **argv)
 	}
 	pop_close(pop);
 	tables_free(t);
-out:
-	free(rcpt_addr);
+	free(a.rcpt_addr);
 	return worst;
 }
 
-/* allow / expire / list: the SMTP-after-POP backend of the config file. */
+/* allow / expire / list: the SMTP-after-POP backend of the configuration. */
 static int
-cmd_pop(const char *config, int argc, char **argv)
+cmd_pop(const char *config, int given, int argc, char **argv)
 {
 	struct settings s;
 	struct pop *pop;
@@ -178,12 +228,20 @@ cmd_pop(const char *config, int argc, char **argv)
 	int rc = 0;
 	long removed = 0;
 
-	settings_defaults(&s);
-	if (config_load(&s, config, err, sizeof(err)) != 0) {
-		fprintf(stderr, "qrelayctl: %s\n", err);
+	if ((strcmp(argv[0], "allow") == 0 && (argc < 2 || argc > 3)) ||
+	    (strcmp(argv[0], "allow") != 0 && argc != 1))
+		usage(strcmp(argv[0], "allow") == 0 ?
+		      "allow wants an address and optionally a user" :
+		      "this command takes no arguments", argv[0]);
+	if (load_settings(&s, config, given) != 0)
 		return EXIT_USAGE;
-	}
 	if (s.pop_backend == POP_BACKEND_NONE) {
+		/* the expire timer runs whether it is configured or not */
+		if (strcmp(argv[0], "expire") == 0) {
+			printf("pop_before_smtp is not set in %s: nothing to expire\n",
+			       config);
+			return 0;
+		}
 		fprintf(stderr, "qrelayctl: %s: pop_before_smtp is not set (directory or mysql)\n",
 			config);
 		return EXIT_USAGE;
@@ -193,19 +251,13 @@ cmd_pop(const char *config, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "allow") == 0) {
-		if (argc < 2 || argc > 3)
-			usage();
 		rc = pop_allow(pop, argv[1], argc > 2 ? argv[2] : NULL, err,
 			       sizeof(err));
 	} else if (strcmp(argv[0], "expire") == 0) {
-		if (argc != 1)
-			usage();
 		rc = pop_expire(pop, &removed, err, sizeof(err));
 		if (rc == 0)
 			printf("removed %ld stale entries\n", removed);
 	} else {
-		if (argc != 1)
-			usage();
 		rc = pop_list(pop, stdout, err, sizeof(err));
 	}
 	pop_close(pop);
@@ -220,38 +272,32 @@ int
 main(int argc, char **argv)
 {
 	const char *config = default_config;
-	int i = 1;
+	int i = 1, given = 0;
 
-	/* "-c FILE" may come before the command (allow, expire, list) */
-	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
-		config = argv[2];
-		i = 3;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			help(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("qrelayctl %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (strcmp(argv[i], "-c") != 0)
+			usage("unknown option", argv[i]);
+		if (++i >= argc)
+			usage("option needs a value", "-c");
+		config = argv[i];
+		given = 1;
 	}
 	if (i >= argc)
-		usage();
-	if (strcmp(argv[i], "check") == 0) {
-		char **args;
-		int n = 0, rc;
-
-		if (i == 1)
-			return cmd_check(argc - 1, argv + 1);
-		/* "qrelayctl -c FILE check ...": hand -c on to check */
-		if ((args = calloc((size_t)argc + 1, sizeof(*args))) == NULL) {
-			fprintf(stderr, "qrelayctl: out of memory\n");
-			return EXIT_USAGE;
-		}
-		args[n++] = argv[i];
-		args[n++] = argv[1];
-		args[n++] = argv[2];
-		for (int k = i + 1; k < argc; k++)
-			args[n++] = argv[k];
-		rc = cmd_check(n, args);
-		free(args);
-		return rc;
-	}
+		usage("name a command: check, allow, expire or list", NULL);
+	if (strcmp(argv[i], "check") == 0)
+		return cmd_check(argc - i, argv + i, config, given);
 	if (strcmp(argv[i], "allow") == 0 || strcmp(argv[i], "expire") == 0 ||
 	    strcmp(argv[i], "list") == 0)
-		return cmd_pop(config, argc - i, argv + i);
-	usage();
+		return cmd_pop(config, given, argc - i, argv + i);
+	usage("unknown command", argv[i]);
 	return EXIT_USAGE;
 }

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * log.c - syslog plus optional stderr copy (see log.h).
+ * log.c - syslog, standard error, or the journal (see log.h).
  */
+#include "config.h"
 #include "log.h"
 
 #include <paths.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static int log_stderr;
+static enum log_target target = LOG_TO_SYSLOG;
 
 /* With no syslog daemon (no /dev/log), glibc's syslog() tries socket() +
  * connect() again on every call and drops the line: three wasted system
@@ -46,7 +49,7 @@ static const struct {
 };
 
 int
-log_open(const char *ident, const char *facility, int to_stderr)
+log_open(const char *ident, const char *facility, enum log_target to)
 {
 	int fac = -1;
 
@@ -54,9 +57,24 @@ log_open(const char *ident, const char *facility, int to_stderr)
 		if (strcmp(facilities[i].name, facility) == 0)
 			fac = facilities[i].facility;
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
-	log_stderr = to_stderr;
-	openlog(log_ident, LOG_PID | LOG_NDELAY, fac < 0 ? LOG_MAIL : fac);
+	target = to;
+	if (to != LOG_TO_JOURNAL)
+		openlog(log_ident, LOG_PID | LOG_NDELAY,
+			fac < 0 ? LOG_MAIL : fac);
 	return fac < 0 ? -1 : 0;
+}
+
+int
+log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		fstat(STDERR_FILENO, &st) == 0 &&
+		(unsigned long long)st.st_dev == dev &&
+		(unsigned long long)st.st_ino == ino;
 }
 
 void
@@ -68,9 +86,14 @@ log_msg(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (target == LOG_TO_JOURNAL) {
+		/* sd-daemon(3) priority prefix; the journal adds the time */
+		fprintf(stderr, "<%d>%s\n", LOG_PRI(prio), msg);
+		return;
+	}
 	if (syslog_present())
 		syslog(prio, "%s", msg);
-	if (log_stderr) {
+	if (target == LOG_TO_BOTH) {
 		char ts[32];
 		time_t now = time(NULL);
 		struct tm tm;

@@ -13,6 +13,8 @@
 #                           first (PID "-": a daemon that forked away) or
 #                           after SECS seconds (default 30)
 #   proc_alive PID          true while PID runs (a zombie counts as gone)
+#   wait_until SECS CMD...  run CMD every 0.1 s until it succeeds (true) or
+#                           SECS seconds have passed (false)
 #   proc_stop PID [SECS]    SIGTERM, wait up to SECS (default 20) until PID
 #                           is gone, then SIGKILL; reaps a child process and
 #                           returns its exit status (127 if not a child)
@@ -60,4 +62,14 @@ proc_stop() {
 	done
 	proc_alive "$1" && kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+}
+
+wait_until() {
+	_wait_n=$(($1 * 10))
+	shift
+	until "$@"; do
+		_wait_n=$((_wait_n - 1))
+		[ "$_wait_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
 }
