@@ -1,10 +1,11 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # scripts/quickstart.sh - build qrelay-milter and watch it make qmail's relay
 # decisions for a private, throw-away Postfix instance.
 #
 # Run as root from the repository on Debian 12:   sh scripts/quickstart.sh
 #
-# It installs the build/test dependencies (scripts/install-deps.sh), builds,
+# It installs what it needs (scripts/install-deps.sh quickstart), builds,
 # starts build/src/qrelay-milter on 127.0.0.1:8893 with examples/control and
 # examples/tcp.smtp, starts a Postfix on 127.0.0.1:2525 wired to it (see
 # tests/mta/postfix.sh; the system's /etc/postfix is not touched and nothing
@@ -65,8 +66,8 @@ cleanup() {
 # --- (a) dependencies -------------------------------------------------------
 if [ "${QS_SKIP_DEPS:-0}" != 1 ]; then
 	[ -f scripts/install-deps.sh ] || die "scripts/install-deps.sh is missing"
-	say "==> installing dependencies (scripts/install-deps.sh)"
-	sh scripts/install-deps.sh || die "scripts/install-deps.sh failed"
+	say "==> installing dependencies (scripts/install-deps.sh quickstart)"
+	sh scripts/install-deps.sh quickstart || die "scripts/install-deps.sh failed"
 fi
 for c in postfix swaks; do
 	command -v "$c" >/dev/null 2>&1 || die "'$c' not found; run scripts/install-deps.sh"

@@ -41,7 +41,8 @@ sh tests/prepare-data.sh
 run unit "$QR_BUILD/tests/unit/test_core"
 run purity sh tests/purity.sh "$QR_BUILD"
 run docs sh tests/docs.sh
-# the tarball and make distcheck: once per suite run (QR_DIST=1), not per build
+# the tarball and make distcheck: once per suite run (QR_DIST=1, set by
+# scripts/test.sh for the first build), not per build
 [ "${QR_DIST:-0}" = 1 ] && run "dist (make dist, make distcheck)" sh tests/dist.sh "$QR_BUILD"
 run rules-vs-ucspi-tcp sh tests/rules/compare-tcprules.sh
 work=$(mktemp -d)
@@ -83,6 +84,8 @@ fi
 run pop-directory sh tests/pop/dir.sh
 run pop-mysql sh tests/pop/mysql.sh
 run pop-dovecot sh tests/pop/dovecot.sh
+# the Debian package: built, linted, installed, run, purged (once per suite)
+[ "${QR_DIST:-0}" = 1 ] && run "debian package" sh tests/pkg/install.sh "$QR_BUILD"
 rm -rf "$work"
 if [ "$total_s" -gt 0 ]; then
 	echo "$total_p passed, $total_f failed, $total_s skipped"
