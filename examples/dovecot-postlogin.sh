@@ -8,7 +8,7 @@
 # Dovecot sets $IP (the client address) and $USER (the login name).  A
 # failure to record is logged but never blocks the login.
 #
-# dovecot.conf (see README, "SMTP-after-POP"):
+# dovecot.conf (see doc/smtp-after-pop.md, "Dovecot"):
 #   service pop3 { executable = pop3 postlogin }
 #   service imap { executable = imap postlogin }
 #   service postlogin {
