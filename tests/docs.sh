@@ -48,9 +48,10 @@ done
 if [ -z "$missing" ]; then ok "qrelayctl(8) describes check, allow, expire, list"
 else bad "qrelayctl(8) lacks:$missing"; fi
 
-refs=$(grep -rnE '\.\./shared|spec/qmail-semantics|anchors\.md|milter-integration\.md|issue #[0-9]' \
-	README.md man etc examples debian doc bench/README.md 2>/dev/null)
-if [ -z "$refs" ]; then ok "documents point only at what the repository holds"
+refs=$(grep -rnE '\.\./shared|shared/spec|qmail-semantics|anchors\.md|milter-integration\.md|issue #[0-9]' \
+	README.md man etc examples debian doc bench src tests/*.sh tests/*/*.sh \
+	tests/*/*.vec tests/*/*.pl tests/vectors/README.md 2>/dev/null | grep -v '^tests/docs.sh:')
+if [ -z "$refs" ]; then ok "documents and sources point only at what the repository holds"
 else bad "documents point outside the repository:"; echo "$refs" | sed 's/^/#   /'; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -32,8 +32,7 @@
 # authority: a loopback-only open relay, for tests only.
 #
 # Needs root and Debian's postfix package (installed with "No configuration",
-# so /etc/postfix/main.cf may be absent).  Recipe and pitfalls:
-# shared/spec/milter-integration.md sections 2 and 6.
+# so /etc/postfix/main.cf may be absent).
 
 PFX_PORT=${PFX_PORT:-2525}
 
@@ -237,7 +236,7 @@ pfx_start() {
 		return 1
 	fi
 	# "postfix check" prints fatal config errors only to a tty or the
-	# maillog (spec section 6.1), so show the maillog on failure.
+	# maillog, so show the maillog on failure.
 	if ! postfix -c "$_pfx_dir/etc" check >/dev/null 2>&1; then
 		echo "pfx_start: 'postfix -c $_pfx_dir/etc check' failed:" >&2
 		pfx_log "$_pfx_dir" | tail -n 20 >&2
