@@ -130,7 +130,7 @@ main(int argc, char **argv)
 	tr = load_traffic(tfile, &n);
 
 	t0 = now();
-	if (tables_load(&t, &s, NULL, NULL, err, sizeof(err)) != 0)
+	if (tables_load(&t, &s, NULL, NULL, NULL, err, sizeof(err)) != 0)
 		die(err);
 	load_ms = (now() - t0) * 1e3;
 

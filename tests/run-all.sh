@@ -63,6 +63,8 @@ run "mta differential (recorded)" perl tests/mta/differential.pl \
 run daemon-refusals sh tests/daemon/refusals.sh
 run daemon-reload sh tests/daemon/reload.sh
 run daemon-socket sh tests/daemon/socket.sh
+run daemon-files sh tests/daemon/files.sh
+run daemon-abuse sh tests/daemon/abuse.sh
 run bench-loadgen-smoke sh tests/bench/loadgen-smoke.sh
 if [ -x tests/milter/run-vectors.sh ] || [ -f tests/milter/run-vectors.sh ]; then
 	for v in tests/vectors/*.vec; do

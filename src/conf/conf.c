@@ -12,11 +12,14 @@
 
 #include <confuse.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum ktype {
 	K_STR,		/* a string field */
@@ -76,7 +79,11 @@ static const struct key keys[] = {
 	K("reject_sender_routing", K_BOOL, reject_sender_routing),
 	K("auth_allows_relay", K_BOOL, auth_allows_relay),
 	KR("reload_interval", K_MS, reload_interval_ms, 0, 86400),
-	KR("milter_timeout", K_INT, milter_timeout, 0, 86400),
+	KR("stale_warn_interval", K_MS, stale_warn_ms, 1, 86400),
+	K("status_file", K_STR, status_file),
+	KR("milter_timeout", K_INT, milter_timeout, 1, 86400),
+	KR("max_connections", K_INT, max_connections, 1, 60000),
+	KR("max_session_time", K_INT, max_session_time, 0, 864000),
 	K("syslog_facility", K_STR, syslog_facility),
 	K("syslog_ident", K_STR, syslog_ident),
 	KW("pop_before_smtp", pop_backend, pop_backends,
@@ -117,6 +124,7 @@ key_named(const char *name)
 }
 
 static _Thread_local char conf_err[1024];
+static _Thread_local const char *conf_path;	/* the file being parsed */
 
 static void
 conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
@@ -126,9 +134,9 @@ conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (conf_err[0])
 		return;		/* keep the first error */
-	if (cfg && cfg->filename)
+	if (cfg && conf_path)
 		snprintf(conf_err, sizeof(conf_err), "%s:%d: %s",
-			 cfg->filename, cfg->line, msg);
+			 conf_path, cfg->line, msg);
 	else
 		snprintf(conf_err, sizeof(conf_err), "%s", msg);
 }
@@ -286,25 +294,58 @@ copy(cfg_t *cfg, struct settings *s)
 	}
 }
 
+/* The file is opened non-blocking and must be a regular file: a FIFO or
+ * a device at the path must never block a start or the reload thread. */
+static FILE *
+open_config(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *fp;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 int
 config_load(struct settings *s, const char *path, char *err, size_t errlen)
 {
-	cfg_opt_t *opts = schema();
-	cfg_t *cfg = opts ? cfg_init(opts, CFGF_NONE) : NULL;
+	cfg_opt_t *opts;
+	cfg_t *cfg;
+	FILE *fp;
 	int rc;
 
+	if ((fp = open_config(path, err, errlen)) == NULL)
+		return -1;
+	opts = schema();
+	cfg = opts ? cfg_init(opts, CFGF_NONE) : NULL;
 	conf_err[0] = '\0';
 	if (cfg == NULL) {
 		free(opts);
+		fclose(fp);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
 	cfg_set_error_function(cfg, conf_errfn);
-	rc = cfg_parse(cfg, path);
-	if (rc == CFG_FILE_ERROR)
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 strerror(errno));
-	else if (rc != CFG_SUCCESS)
+	conf_path = path;
+	rc = cfg_parse_fp(cfg, fp);
+	conf_path = NULL;
+	fclose(fp);
+	if (rc != CFG_SUCCESS)
 		snprintf(err, errlen, "%s", conf_err[0] ? conf_err :
 			 "configuration parse error");
 	else

@@ -47,7 +47,15 @@ settings_defaults(struct settings *s)
 		 "unix:/run/qrelay-milter/qrelay-milter.sock");
 	s->socket_mode = -1;
 	s->reload_interval_ms = 1000;
-	s->milter_timeout = 30;
+	s->stale_warn_ms = 60000;
+	snprintf(s->status_file, sizeof(s->status_file),
+		 "/run/qrelay-milter/status");
+	/* libmilter closes a connection idle this long: longer than the
+	 * MTA lets an SMTP client idle (Postfix: smtpd_timeout, 300 s), or a
+	 * slow client's next command would be tempfailed */
+	s->milter_timeout = 600;
+	s->max_connections = 2000;
+	s->max_session_time = 3600;
 	snprintf(s->syslog_facility, sizeof(s->syslog_facility), "mail");
 	snprintf(s->syslog_ident, sizeof(s->syslog_ident), "qrelay-milter");
 }

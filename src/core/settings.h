@@ -65,7 +65,11 @@ struct settings {
 	char socket_group[64];
 	int socket_mode;		/* unix socket; -1: 0660 */
 	int reload_interval_ms;		/* stat check period */
+	int stale_warn_ms;		/* while reloads fail: log this often */
+	char status_file[SETTINGS_PATH_MAX];	/* "" = none (qrelayctl status) */
 	int milter_timeout;		/* smfi_settimeout, seconds */
+	int max_connections;		/* milter connections open at once */
+	int max_session_time;		/* seconds; 0 = no limit */
 	char syslog_facility[32];
 	char syslog_ident[64];
 };

@@ -7,6 +7,7 @@
 #include "tables.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ static const char *const file_names[TF_COUNT] = {
 	[TF_BADMAILFROM] = "badmailfrom",
 	[TF_ME] = "me",
 	[TF_LOCALIPHOST] = "localiphost",
+};
+
+struct tables_ref {
+	atomic_uint n;		/* snapshots that use the piece */
+	size_t bytes;		/* the file's size, for memory accounting */
 };
 
 static void
@@ -89,6 +95,90 @@ list_of(struct tables *t, enum tables_file f)
 	}
 }
 
+/* A new piece for f, counted once (if the counter cannot be allocated the
+ * piece is just not shared). */
+static void
+own(struct tables *t, enum tables_file f)
+{
+	if ((t->ref[f] = malloc(sizeof(*t->ref[f]))) != NULL) {
+		atomic_init(&t->ref[f]->n, 1);
+		t->ref[f]->bytes = t->stamp[f].state == 1 ?
+			(size_t)t->stamp[f].size : 0;
+	}
+}
+
+size_t
+tables_bytes_apart(const struct tables *old, const struct tables *cur)
+{
+	size_t n = 0;
+
+	for (int f = 0; f < TF_COUNT; f++)
+		if (old->ref[f] && (cur == NULL || old->ref[f] != cur->ref[f]))
+			n += old->ref[f]->bytes;
+	return n;
+}
+
+/* Let go of f's piece: freed if no other snapshot uses it. */
+static void
+drop(struct tables *t, enum tables_file f)
+{
+	struct ctl_set *cs = list_of(t, f);
+
+	if (t->ref[f] && atomic_fetch_sub(&t->ref[f]->n, 1) != 1) {
+		/* still used elsewhere: forget it here */
+		if (cs)
+			memset(cs, 0, sizeof(*cs));
+		else if (f == TF_MORERCPTHOSTS)
+			memset(&t->morercpthosts, 0, sizeof(t->morercpthosts));
+		else if (f == TF_RELAYMAILFROM_CDB)
+			memset(&t->relaymailfrom_cdb, 0,
+			       sizeof(t->relaymailfrom_cdb));
+		else if (f == TF_RULES)
+			t->rules = NULL;
+		t->ref[f] = NULL;
+		return;
+	}
+	free(t->ref[f]);
+	t->ref[f] = NULL;
+	if (cs) {
+		strset_free(cs->set);
+		ctl_lines_free(&cs->lines);
+		memset(cs, 0, sizeof(*cs));
+	} else if (f == TF_MORERCPTHOSTS) {
+		cdbmap_close(&t->morercpthosts);
+	} else if (f == TF_RELAYMAILFROM_CDB) {
+		cdbmap_close(&t->relaymailfrom_cdb);
+	} else if (f == TF_RULES) {
+		rules_free(t->rules);
+		t->rules = NULL;
+	}
+}
+
+int
+tables_share(struct tables *t, const struct tables *prev, enum tables_file f)
+{
+	const struct ctl_set *pcs;
+
+	if (prev == NULL || prev->ref[f] == NULL || t->ref[f] != NULL)
+		return 0;
+	if ((pcs = list_of((struct tables *)prev, f)) != NULL) {
+		if (!pcs->present)
+			return 0;
+		*list_of(t, f) = *pcs;
+	} else if (f == TF_MORERCPTHOSTS && prev->morercpthosts.open) {
+		t->morercpthosts = prev->morercpthosts;
+	} else if (f == TF_RELAYMAILFROM_CDB && prev->relaymailfrom_cdb.open) {
+		t->relaymailfrom_cdb = prev->relaymailfrom_cdb;
+	} else if (f == TF_RULES && prev->rules) {
+		t->rules = prev->rules;
+	} else {
+		return 0;
+	}
+	atomic_fetch_add(&prev->ref[f]->n, 1);
+	t->ref[f] = prev->ref[f];
+	return 1;
+}
+
 int
 tables_set_list(struct tables *t, enum tables_file f, char *text, size_t len,
 		tables_warn_fn warn, void *warnarg, char *err, size_t errlen)
@@ -107,6 +197,7 @@ tables_set_list(struct tables *t, enum tables_file f, char *text, size_t len,
 		return -1;
 	}
 	cs->present = 1;
+	own(t, f);
 	for (size_t i = 0; i < cs->lines.n; i++) {
 		const struct ctl_line *l = &cs->lines.v[i];
 
@@ -145,16 +236,18 @@ tables_set_cdb(struct tables *t, enum tables_file f, struct cdbmap *m)
 		cdbmap_close(m);
 		return;
 	}
-	cdbmap_close(dst);
+	drop(t, f);
 	*dst = *m;
 	memset(m, 0, sizeof(*m));
+	own(t, f);
 }
 
 void
 tables_set_rules(struct tables *t, struct rules *r)
 {
-	rules_free(t->rules);
+	drop(t, TF_RULES);
 	t->rules = r;
+	own(t, TF_RULES);
 }
 
 void
@@ -191,7 +284,7 @@ check_open_relay(struct tables *t, tables_warn_fn warn, void *warnarg,
 		      "%s: missing and allow_missing_rcpthosts is set: every recipient domain is accepted (open relay)",
 		      t->path[TF_RCPTHOSTS]);
 		/* qmail ignores morercpthosts.cdb when rcpthosts is absent */
-		cdbmap_close(&t->morercpthosts);
+		drop(t, TF_MORERCPTHOSTS);
 	} else if (t->rcpthosts.lines.n == 0 && !t->morercpthosts.open) {
 		warnf(warn, warnarg,
 		      "%s: has no entries and there is no morercpthosts.cdb: every recipient with a domain is refused",
@@ -238,15 +331,8 @@ tables_free(struct tables *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < N_LISTS; i++) {
-		struct ctl_set *cs = list_of(t, list_files[i]);
-
-		strset_free(cs->set);
-		ctl_lines_free(&cs->lines);
-	}
-	cdbmap_close(&t->morercpthosts);
-	cdbmap_close(&t->relaymailfrom_cdb);
-	rules_free(t->rules);
+	for (int f = 0; f < TF_COUNT; f++)
+		drop(t, f);
 	free(t->local_v4);
 	free(t);
 }

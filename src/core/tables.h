@@ -56,10 +56,18 @@ struct ctl_set {
 	struct strset *set;
 };
 
+/* What was read from one file (a list's set, a cdb, the rules) can be
+ * shared by several snapshots: a reload shares the pieces of the files
+ * that did not change (tables_share), so sessions that hold an older
+ * snapshot do not hold a copy of everything.  Counted, freed with the last
+ * snapshot that uses it. */
+struct tables_ref;
+
 struct tables {
 	struct settings s;		/* copy used by the decisions */
 	char path[TF_COUNT][SETTINGS_PATH_MAX + 32];	/* names in messages */
 	struct file_stamp stamp[TF_COUNT];
+	struct tables_ref *ref[TF_COUNT];	/* NULL: not shared */
 
 	struct ctl_set rcpthosts, relayclients, relaydomains;
 	struct ctl_set relaymailfrom, badmailfrom;
@@ -97,6 +105,17 @@ void tables_set_rules(struct tables *t, struct rules *r);
  * control/me), and this host's IPv4 addresses (malloc'ed, taken over). */
 void tables_set_localiphost(struct tables *t, const char *name);
 void tables_set_local_v4(struct tables *t, uint32_t *v, int n);
+
+/* Take file f's piece from prev instead of reading the file again (the
+ * caller has checked that the file has not changed: same path, same
+ * stamp).  Returns 1 shared, 0 prev has nothing to share for f (read the
+ * file then).  Call before tables_finish(). */
+int tables_share(struct tables *t, const struct tables *prev,
+		 enum tables_file f);
+
+/* The size of the files whose pieces old holds and cur does not share
+ * (cur NULL: all of old's), a measure of what keeping old alive costs. */
+size_t tables_bytes_apart(const struct tables *old, const struct tables *cur);
 
 /* Checks the whole: a missing rcpthosts or a rule that grants RELAYCLIENT
  * to every client is refused unless the settings allow it (warned about

@@ -26,8 +26,10 @@ struct conn {
 	struct snap *snap;
 	int nr_mail;		/* the MTA agreed not to wait for a MAIL reply */
 	struct session ss;
+	/* for the log only: the core judges the whole texts (policy_mail) */
 	char from[ADDR_MAX + 8];
 	char mta_from[ADDR_MAX + 8];	/* its {mail_addr}; "" if none */
+	size_t from_len;		/* the whole sender's length */
 	int has_mta_from;
 };
 
@@ -38,7 +40,13 @@ static atomic_int warned_symlist, warned_macros, warned_rcpt_macros;
  * {mail_mailer}, which both Postfix and Sendmail always send, to tell "no
  * AUTH" from "no macros".  At RCPT: {rcpt_addr}, the recipient as the MTA
  * read and resolved it (addr.h, README "Which address is judged"), and
- * {rcpt_mailer}, again always sent. */
+ * {rcpt_mailer}, again always sent.  At connect: {client_resolve}, how
+ * the client's name was checked (OK: forward-confirmed; FORGED, FAIL,
+ * TEMP: not): like tcpserver -p, only a confirmed name may match =host
+ * rules and relaydomains.  Both MTAs already pass "[ip]" as the host name
+ * when the name did not confirm; the macro also covers what they do not
+ * (Sendmail run from inetd or with -bs). */
+static char conn_macros[] = "{client_resolve}";
 static char mail_macros[] = "{auth_authen} {auth_type} {mail_mailer} {mail_addr}";
 static char rcpt_macros[] = "{rcpt_addr} {rcpt_mailer}";
 
@@ -72,6 +80,7 @@ qr_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	if ((f0 & SMFIF_SETSYMLIST) &&
+	    smfi_setsymlist(ctx, SMFIM_CONNECT, conn_macros) == MI_SUCCESS &&
 	    smfi_setsymlist(ctx, SMFIM_ENVFROM, mail_macros) == MI_SUCCESS &&
 	    smfi_setsymlist(ctx, SMFIM_ENVRCPT, rcpt_macros) == MI_SUCCESS)
 		return SMFIS_CONTINUE;
@@ -151,13 +160,18 @@ log_decision(const char *stage, const struct conn *c, const char *rcpt,
 	char qfrom[F], qmfrom[F], qrcpt[F], qmrcpt[F];
 	char qreply[sizeof(reply) * 4], qreason[sizeof(v->reason) * 4];
 
+	char cut[48] = "";
+
 	reply_format(&v->reply, reply, sizeof(reply));
+	/* a sender too long for the log's copy: say how long it was */
+	if (c->from_len >= sizeof(c->from))
+		snprintf(cut, sizeof(cut), " from_bytes=%zu", c->from_len);
 	log_msg(v->action == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE,
-		"decision stage=%s client=%s host=\"%s\" auth=\"%s\" from=\"%s\" mta_from=\"%s\" rcpt=\"%s\" mta_rcpt=\"%s\" verdict=%s reply=\"%s\" reason=\"%s\"",
+		"decision stage=%s client=%s host=\"%s\" auth=\"%s\" from=\"%s\"%s mta_from=\"%s\" rcpt=\"%s\" mta_rcpt=\"%s\" verdict=%s reply=\"%s\" reason=\"%s\"",
 		stage, c->ss.ip.family ? c->ss.ip.text : "unknown",
 		esc(c->ss.has_host ? c->ss.host : "-", qhost, sizeof(qhost)),
 		esc(c->ss.auth[0] ? c->ss.auth : "-", qauth, sizeof(qauth)),
-		esc(c->from[0] ? c->from : "-", qfrom, sizeof(qfrom)),
+		esc(c->from[0] ? c->from : "-", qfrom, sizeof(qfrom)), cut,
 		esc(c->has_mta_from ? c->mta_from : "-", qmfrom, sizeof(qmfrom)),
 		esc(rcpt ? rcpt : "-", qrcpt, sizeof(qrcpt)),
 		esc(mta_rcpt ? mta_rcpt : "-", qmrcpt, sizeof(qmrcpt)),
@@ -166,12 +180,27 @@ log_decision(const char *stage, const struct conn *c, const char *rcpt,
 		esc(v->reason, qreason, sizeof(qreason)));
 }
 
+/* A session whose tables were retired (snapshot.h) stops here: its
+ * snapshot is let go at once and every further command is tempfailed. */
+static int
+retired(struct conn *c)
+{
+	if (c->snap == NULL || !snapshot_expired(c->snap))
+		return 0;
+	snapshot_release(c->snap);
+	c->snap = NULL;
+	log_msg(LOG_NOTICE, "session client=%s outlived several table reloads; tempfail (the client will retry)",
+		c->ss.ip.family ? c->ss.ip.text : "unknown");
+	return 1;
+}
+
 static sfsistat
 qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	char ip[INET6_ADDRSTRLEN] = "";
 	struct conn *c = smfi_getpriv(ctx);
 	struct verdict v;
+	const char *resolve;
 
 	if (c == NULL) {	/* negotiate could not allocate it */
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -196,6 +225,9 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		inet_ntop(AF_INET6,
 			  &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, ip,
 			  sizeof(ip));
+	resolve = smfi_getsymval(ctx, "{client_resolve}");
+	if (resolve && strcmp(resolve, "OK") != 0)
+		hostname = NULL;	/* the name did not forward-confirm */
 	policy_connect(snapshot_tables(c->snap), &c->ss, ip[0] ? ip : NULL,
 		       hostname, &v);
 	policy_set_pop(&c->ss, snapshot_oracle(c->snap));
@@ -209,13 +241,15 @@ qr_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	struct verdict v;
-	const char *auth, *mta_from;
+	const char *from, *auth, *mta_from;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;	/* never NR_MAIL without c */
-	if (c->snap == NULL)	/* every RCPT will tempfail */
+	if (c->snap == NULL || retired(c))	/* every RCPT will tempfail */
 		return c->nr_mail ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
-	snprintf(c->from, sizeof(c->from), "%s", argv[0] ? argv[0] : "");
+	from = argv[0] ? argv[0] : "";
+	c->from_len = strlen(from);
+	snprintf(c->from, sizeof(c->from), "%s", from);
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	mta_from = smfi_getsymval(ctx, "{mail_addr}");
 	c->has_mta_from = mta_from != NULL;
@@ -225,8 +259,7 @@ qr_envfrom(SMFICTX *ctx, char **argv)
 	    atomic_exchange(&warned_macros, 1) == 0)
 		log_msg(LOG_WARNING,
 			"the MTA sent no {mail_mailer} or {mail_addr} at MAIL FROM; SMTP AUTH users may not be recognised and a sender that is not a plain <user@domain> never earns a relaymailfrom grant. Postfix: check milter_mail_macros; Sendmail: confMILTER_MACROS_ENVFROM");
-	policy_mail(snapshot_tables(c->snap), &c->ss, c->from, mta_from, auth,
-		    &v);
+	policy_mail(snapshot_tables(c->snap), &c->ss, from, mta_from, auth, &v);
 	if (v.action != VERDICT_ACCEPT)
 		log_decision("mail", c, NULL, NULL, &v);
 	if (c->nr_mail)		/* the refusal is replayed at every RCPT */
@@ -241,7 +274,7 @@ qr_envrcpt(SMFICTX *ctx, char **argv)
 	struct verdict v;
 	const char *mta_rcpt;
 
-	if (c == NULL || c->snap == NULL)
+	if (c == NULL || c->snap == NULL || retired(c))
 		return SMFIS_TEMPFAIL;
 	mta_rcpt = smfi_getsymval(ctx, "{rcpt_addr}");
 	if (mta_rcpt == NULL && atomic_exchange(&warned_rcpt_macros, 1) == 0)
@@ -257,7 +290,7 @@ qr_envrcpt(SMFICTX *ctx, char **argv)
  * reply, and the next packet (end of message, from cleanup) then waits
  * ~40 ms on Nagle and the milter's delayed ACK - a single SMTP session
  * fell to ~22 messages/s.  Answering DATA keeps the exchange
- * request/reply (bench/README.md, spec milter-integration.md section 5).
+ * request/reply (doc/performance.md).
  * Every recipient has been decided by now, so the answer is "accept this
  * message": the MTA then skips the end-of-message round trip.  The next
  * transaction on the same connection is filtered again from MAIL on

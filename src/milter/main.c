@@ -17,6 +17,7 @@
  */
 #include "config.h"
 #include "callbacks.h"
+#include "guard.h"
 #include "notify.h"
 #include "pidfile.h"
 #include "privs.h"
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -99,6 +101,18 @@ warn_stderr(void *arg, const char *msg)
 	log_msg(LOG_WARNING, "warning: %s", msg);
 }
 
+/* A database password in a file every local user can read. */
+static void
+warn_password_file(const struct settings *s)
+{
+	struct stat st;
+
+	if (s->mysql_password[0] && opt_config &&
+	    stat(opt_config, &st) == 0 && (st.st_mode & S_IROTH))
+		log_msg(LOG_WARNING, "warning: %s holds mysql_password and every local user can read it; chmod o-r it (0640, group of the daemon's user)",
+			opt_config);
+}
+
 /* -n, the part that needs the daemon's rights: read the configuration and
  * every table as the daemon's user would (in a child that becomes it). */
 static int
@@ -119,7 +133,7 @@ check_as_user(const struct settings *s0)
 
 		if (privs_drop(s0, err, sizeof(err)) != 0 ||
 		    build_settings(&s, err, sizeof(err)) != 0 ||
-		    tables_load(&t, &s, warn_stderr, NULL, err, sizeof(err)) != 0 ||
+		    tables_load(&t, &s, NULL, warn_stderr, NULL, err, sizeof(err)) != 0 ||
 		    pop_open(&pop, &s, NULL, err, sizeof(err)) != 0 ||
 		    (s.pidfile[0] &&
 		     pidfile_check_writable(s.pidfile, err, sizeof(err)) != 0)) {
@@ -342,6 +356,11 @@ main(int argc, char **argv)
 	sigset_t set;
 	pthread_t mt;
 
+	/* tables are big, long-lived blocks: give each its own mapping, so
+	 * that the memory of a replaced snapshot goes back to the system
+	 * (glibc would otherwise raise this threshold after the first free
+	 * and keep later tables in the heap) */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	parse_options(argc, argv);
 	if (build_settings(&s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelay-milter: %s\n", err);
@@ -352,6 +371,7 @@ main(int argc, char **argv)
 			s.syslog_facility);
 		return 1;
 	}
+	warn_password_file(&s);
 	if (opt_check)
 		return check_only(&s);
 	if (sockspec_check(s.socket, err, sizeof(err), warn, sizeof(warn)) != 0 ||
@@ -365,6 +385,11 @@ main(int argc, char **argv)
 		log_msg(LOG_WARNING, "warning: running as root; set user = in the configuration (the Debian package runs the daemon as qrelay-milter)");
 	if (!opt_foreground)
 		daemonize();
+	/* one descriptor per MTA connection: as many as allowed (the unit
+	 * sets LimitNOFILE) */
+	if (guard_raise_nofile() < (long)s.max_connections + 64)
+		log_msg(LOG_WARNING, "warning: the open files limit (%ld) is below max_connections (%d) + 64; raise it (LimitNOFILE=) or lower max_connections",
+			guard_raise_nofile(), s.max_connections);
 
 	/* TERM, INT, USR1 and USR2 are taken by sigwait in the main thread
 	 * (and blocked in every thread started from it); HUP is ignored */
@@ -395,7 +420,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	set_thread_stack_size();	/* before the first thread starts */
-	if (snapshot_start_watcher() != 0 ||
+	if (guard_start(s.max_connections, s.max_session_time) != 0 ||
+	    snapshot_start_watcher() != 0 ||
 	    pthread_create(&mt, NULL, milter_thread, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start threads");
 		pidfile_remove(s.pidfile);
@@ -410,6 +436,7 @@ main(int argc, char **argv)
 
 	wait_for_signals(&set);
 	pthread_join(mt, NULL);
+	guard_stop();
 	snapshot_stop_watcher();
 	snapshot_shutdown();
 	pidfile_remove(s.pidfile);

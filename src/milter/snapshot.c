@@ -5,6 +5,8 @@
  */
 #include "config.h"
 #include "snapshot.h"
+#include "notify.h"
+#include "status.h"
 #include "tables/load.h"
 #include "tables/stamp.h"
 #include "util/clock.h"
@@ -17,6 +19,20 @@
 #include <string.h>
 #include <time.h>
 
+/* Old snapshots stay alive for the sessions that started on them, but the
+ * files they hold apart from the current one (unchanged files are shared)
+ * may add up to at most twice the current tables, or 1 MB; and there are
+ * at most 64 of them.  Past that the oldest is retired and its sessions
+ * are tempfailed at their next command (snapshot_expired), so memory stays
+ * bounded however often the files change while sessions stay open. */
+#define MAX_OLD_SNAPSHOTS 64
+#define OLD_BYTES_MIN (1u << 20)
+
+/* After a failed reload, retry after 1 s, doubling up to 60 s, until it
+ * works or a file changes (then at once). */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 60000
+
 /* The SMTP-after-POP backend holds open connections, so a reload that
  * keeps its settings keeps the backend: snapshots share it by reference. */
 struct popref {
@@ -28,16 +44,29 @@ struct snap {
 	struct tables *t;
 	struct popref *pop;	/* NULL: no backend configured */
 	unsigned refs;		/* sessions + 1 while current */
+	int expired;		/* retired: its sessions must stop */
+	struct snap *older, *newer;	/* the old snapshots still alive */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t wake;
 static struct snap *current;
+static struct snap *oldest, *newest;	/* old snapshots still in use */
+static int n_old;
 static settings_builder builder;
 static int reload_forced, stopping, watcher_running;
 static pthread_t watcher;
-static struct file_stamp failed_stamp[TF_COUNT];
-static int have_failed_stamp;
+
+/* the watcher's state (only the watcher thread touches it after init) */
+static struct {
+	int failing;			/* the last reload failed */
+	struct file_stamp failed_stamp[TF_COUNT];	/* ... on these files */
+	char error[1024];		/* ... with this reason */
+	unsigned backoff_ms;
+	struct timespec next_retry, next_warn;	/* monotonic */
+	struct status st;		/* what status_write shows */
+	char status_file[SETTINGS_PATH_MAX], socket[SETTINGS_PATH_MAX];
+} w;
 
 static void
 warn_log(void *arg, const char *msg)
@@ -110,8 +139,10 @@ popref_for(const struct settings *s, struct popref **out, char *err,
 	return 0;
 }
 
+/* A new snapshot; prev (the current one, or NULL) shares the pieces of
+ * the files that did not change. */
 static struct snap *
-build(char *err, size_t errlen)
+build(const struct tables *prev, char *err, size_t errlen)
 {
 	struct settings s;
 	struct snap *sn = calloc(1, sizeof(*sn));
@@ -121,7 +152,7 @@ build(char *err, size_t errlen)
 		return NULL;
 	}
 	if (builder(&s, err, errlen) != 0 ||
-	    tables_load(&sn->t, &s, warn_log, NULL, err, errlen) != 0) {
+	    tables_load(&sn->t, &s, prev, warn_log, NULL, err, errlen) != 0) {
 		free(sn);
 		return NULL;
 	}
@@ -134,12 +165,49 @@ build(char *err, size_t errlen)
 	return sn;
 }
 
+static void
+publish_status(void)
+{
+	w.st.error = w.failing ? w.error : NULL;
+	status_write(w.status_file, &w.st);
+	if (w.failing)
+		notify_status("STALE tables since %lld: %s",
+			      (long long)w.st.stale_since, w.error);
+	else
+		notify_status("serving on %s", w.socket);
+}
+
 int
 snapshot_init(settings_builder b, char *err, size_t errlen)
 {
+	pthread_condattr_t ca;
+
+	/* the watcher's waits must not jump with the wall clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&wake, &ca);
+	pthread_condattr_destroy(&ca);
 	builder = b;
-	current = build(err, errlen);
-	return current ? 0 : -1;
+	current = build(NULL, err, errlen);
+	if (current == NULL)
+		return -1;
+	snprintf(w.status_file, sizeof(w.status_file), "%s",
+		 current->t->s.status_file);
+	snprintf(w.socket, sizeof(w.socket), "%s", current->t->s.socket);
+	w.st.socket = w.socket;
+	w.st.started = w.st.loaded = time(NULL);
+	return 0;
+}
+
+int
+snapshot_expired(const struct snap *sn)
+{
+	int e;
+
+	pthread_mutex_lock(&lock);
+	e = sn->expired;
+	pthread_mutex_unlock(&lock);
+	return e;
 }
 
 struct snap *
@@ -170,81 +238,230 @@ snapshot_oracle(const struct snap *sn)
 void
 snapshot_release(struct snap *sn)
 {
-	/* at 0: no longer current, and no session holds it */
-	if (sn && unref(&sn->refs) == 0) {
+	int last;
+
+	if (sn == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	last = --sn->refs == 0;
+	if (last && sn != current && (sn->older || sn->newer ||
+				       oldest == sn)) {
+		/* an old snapshot's last session: off the list */
+		if (sn->older)
+			sn->older->newer = sn->newer;
+		else
+			oldest = sn->newer;
+		if (sn->newer)
+			sn->newer->older = sn->older;
+		else
+			newest = sn->older;
+		n_old--;
+	}
+	pthread_mutex_unlock(&lock);
+	if (last) {
 		popref_drop(sn->pop);
 		tables_free(sn->t);
 		free(sn);
 	}
 }
 
+/* Make sn current; the previous one stays alive while sessions use it,
+ * on the list of old snapshots, of which only MAX_OLD_SNAPSHOTS are
+ * kept valid. */
 static void
-reload(int forced)
+install(struct snap *sn)
 {
-	char err[1024];
-	struct file_stamp before[TF_COUNT];
-	struct snap *sn, *old;
-	struct timespec t0;
+	struct snap *old;
+	unsigned retired = 0;
+	int valid = 0;
 
-	pthread_mutex_lock(&lock);
-	stamp_files(current->t, before);
-	pthread_mutex_unlock(&lock);
-	if (!forced && have_failed_stamp &&
-	    stamp_equal(before, failed_stamp))
-		return;		/* already failed on exactly these files */
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	sn = build(err, sizeof(err));
-	if (sn == NULL) {
-		/* logged once: these stamps are not retried until they change */
-		log_msg(LOG_ERR, "reload failed, keeping the previous tables: %s",
-			err);
-		memcpy(failed_stamp, before, sizeof(before));
-		have_failed_stamp = 1;
-		return;
-	}
-	have_failed_stamp = 0;
 	pthread_mutex_lock(&lock);
 	old = current;
 	current = sn;
+	if (old && --old->refs == 0) {
+		pthread_mutex_unlock(&lock);
+		popref_drop(old->pop);
+		tables_free(old->t);
+		free(old);
+		return;
+	}
+	if (old) {
+		old->older = newest;
+		old->newer = NULL;
+		if (newest)
+			newest->newer = old;
+		else
+			oldest = old;
+		newest = old;
+		n_old++;
+		size_t limit = 2 * tables_bytes_apart(sn->t, NULL), held = 0;
+
+		if (limit < OLD_BYTES_MIN)
+			limit = OLD_BYTES_MIN;
+		for (struct snap *x = oldest; x; x = x->newer)
+			if (!x->expired) {
+				valid++;
+				held += tables_bytes_apart(x->t, sn->t);
+			}
+		for (struct snap *x = oldest;
+		     x && (valid > MAX_OLD_SNAPSHOTS || held > limit);
+		     x = x->newer)
+			if (!x->expired) {
+				x->expired = 1;
+				valid--;
+				held -= tables_bytes_apart(x->t, sn->t);
+				retired += x->refs;
+			}
+	}
 	pthread_mutex_unlock(&lock);
-	snapshot_release(old);		/* drop the "current" reference */
-	log_msg(LOG_INFO, "reloaded tables%s in %.1f ms",
-		forced ? " (forced)" : "", clock_ms_since(&t0));
+	if (retired)
+		log_msg(LOG_WARNING, "warning: %u session(s) still use tables that changed several reloads ago; they are tempfailed at their next command, so that old tables do not pile up",
+			retired);
+}
+
+static void
+timespec_add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static int
+due(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec ||
+	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* One reload attempt.  A failure keeps the current tables; it is logged
+ * when its reason is new, retried with back-off, and said again every
+ * stale_warn_interval while it lasts (stale_warn). */
+static void
+reload(int forced, const struct file_stamp *before)
+{
+	char err[1024];
+	struct snap *sn;
+	struct timespec t0;
+	int was_failing = w.failing;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sn = build(current->t, err, sizeof(err));
+	if (sn == NULL) {
+		w.st.failed_reloads++;
+		if (!w.failing || forced || strcmp(err, w.error) != 0)
+			log_msg(LOG_ERR, "reload failed, keeping the previous tables: %s",
+				err);
+		if (!w.failing) {
+			w.st.stale_since = time(NULL);
+			w.backoff_ms = RETRY_FIRST_MS;
+			clock_gettime(CLOCK_MONOTONIC, &w.next_warn);
+			timespec_add_ms(&w.next_warn,
+					(unsigned)current->t->s.stale_warn_ms);
+		} else if (w.backoff_ms < RETRY_MAX_MS) {
+			w.backoff_ms = w.backoff_ms * 2 > RETRY_MAX_MS ?
+				RETRY_MAX_MS : w.backoff_ms * 2;
+		}
+		w.failing = 1;
+		snprintf(w.error, sizeof(w.error), "%s", err);
+		memcpy(w.failed_stamp, before, sizeof(w.failed_stamp));
+		clock_gettime(CLOCK_MONOTONIC, &w.next_retry);
+		timespec_add_ms(&w.next_retry, w.backoff_ms);
+		publish_status();
+		return;
+	}
+	install(sn);
+	w.st.reloads++;
+	w.st.loaded = time(NULL);
+	if (was_failing)
+		log_msg(LOG_NOTICE, "reloaded tables%s in %.1f ms: up to date again after %lld s on stale tables",
+			forced ? " (forced)" : "", clock_ms_since(&t0),
+			(long long)(w.st.loaded - w.st.stale_since));
+	else
+		log_msg(LOG_INFO, "reloaded tables%s in %.1f ms",
+			forced ? " (forced)" : "", clock_ms_since(&t0));
+	w.failing = 0;
+	w.st.stale_since = 0;
+	publish_status();
+}
+
+/* While reloads fail, say so again every stale_warn_interval: a grant
+ * the admin revoked may still be in force. */
+static void
+stale_warn(void)
+{
+	if (!w.failing || !due(&w.next_warn))
+		return;
+	log_msg(LOG_ERR, "running on stale tables for %lld s (since the reload at %lld failed); changes to the files are not in force: %s",
+		(long long)(time(NULL) - w.st.stale_since),
+		(long long)w.st.stale_since, w.error);
+	clock_gettime(CLOCK_MONOTONIC, &w.next_warn);
+	timespec_add_ms(&w.next_warn, (unsigned)current->t->s.stale_warn_ms);
+	publish_status();
+}
+
+/* When the watcher must look again: the poll interval, and while
+ * failing, the next retry and the next stale warning. */
+static int
+next_wakeup(struct timespec *ts)
+{
+	int interval = current->t->s.reload_interval_ms, have = 0;
+
+	if (interval > 0) {
+		clock_gettime(CLOCK_MONOTONIC, ts);
+		timespec_add_ms(ts, (unsigned)interval);
+		have = 1;
+	}
+	if (w.failing) {
+		const struct timespec *c[2] = { &w.next_retry, &w.next_warn };
+
+		for (int i = 0; i < 2; i++)
+			if (!have || c[i]->tv_sec < ts->tv_sec ||
+			    (c[i]->tv_sec == ts->tv_sec &&
+			     c[i]->tv_nsec < ts->tv_nsec)) {
+				*ts = *c[i];
+				have = 1;
+			}
+	}
+	return have;
 }
 
 static void *
 watch(void *arg)
 {
 	(void)arg;
+	publish_status();
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
-		int forced, changed, interval = current->t->s.reload_interval_ms;
+		struct file_stamp now[TF_COUNT];
+		struct timespec ts;
+		int forced;
 
 		if (!reload_forced) {
-			if (interval > 0) {
-				struct timespec ts;
-
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_sec += interval / 1000;
-				ts.tv_nsec += (long)(interval % 1000) * 1000000L;
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
+			if (next_wakeup(&ts))
 				pthread_cond_timedwait(&wake, &lock, &ts);
-			} else {
+			else
 				pthread_cond_wait(&wake, &lock);
-			}
 		}
 		if (stopping)
 			break;
 		forced = reload_forced;
 		reload_forced = 0;
 		pthread_mutex_unlock(&lock);
-		changed = forced || stamp_changed(current->t);
-		if (changed)
-			reload(forced);
+		/* only this thread replaces current: no lock needed to read it */
+		stamp_files(current->t, now);
+		if (forced ||
+		    !stamp_equal(now, w.failing ? w.failed_stamp :
+				 current->t->stamp) ||
+		    (w.failing && due(&w.next_retry)))
+			reload(forced, now);
+		stale_warn();
 		pthread_mutex_lock(&lock);
 	}
 	pthread_mutex_unlock(&lock);
@@ -292,4 +509,5 @@ snapshot_shutdown(void)
 	current = NULL;
 	pthread_mutex_unlock(&lock);
 	snapshot_release(sn);
+	status_remove(w.status_file);
 }

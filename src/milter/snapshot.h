@@ -4,9 +4,14 @@
  *
  * A session takes a reference at connect and drops it at close, so per-
  * recipient decisions take no lock.  A watcher thread stats the files every
- * reload_interval and builds a new snapshot when one changed (SIGHUP forces
- * it, re-reading the configuration file as well); a failed build keeps the
- * old snapshot and is logged once until the files change again.
+ * reload_interval and builds a new snapshot when one changed (SIGUSR1
+ * forces it, re-reading the configuration file as well); files that did
+ * not change are shared with the previous snapshot, not read again.  A
+ * failed build keeps the old snapshot: logged when its reason is new,
+ * retried with back-off (1 s doubling to 60 s) until it works, said again
+ * every stale_warn_interval while it lasts, and shown in the status file
+ * and systemd's STATUS.  Only a few old snapshots stay valid for the
+ * sessions that hold them (snapshot_expired).
  */
 #ifndef QR_SNAPSHOT_H
 #define QR_SNAPSHOT_H
@@ -31,6 +36,9 @@ const struct tables *snapshot_tables(const struct snap *sn);
 /* The SMTP-after-POP oracle of the snapshot's configuration, or NULL. */
 const struct relay_oracle *snapshot_oracle(const struct snap *sn);
 void snapshot_release(struct snap *sn);
+/* 1 if sn has been retired: too many reloads happened while its session
+ * stayed open; the session must stop using it (tempfail). */
+int snapshot_expired(const struct snap *sn);
 
 int snapshot_start_watcher(void);
 void snapshot_request_reload(void);	/* async-safe enough: flag + cond */

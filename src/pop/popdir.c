@@ -142,9 +142,14 @@ popdir_walk(struct popdir *d, int expire, FILE *out, long *removed,
 	while ((de = readdir(dh)) != NULL) {
 		char path[SETTINGS_PATH_MAX + 260], user[256] = "";
 		struct stat st;
+		struct client_ip cip;
 		long long age;
 
-		if (de->d_name[0] == '.')
+		/* only the files relay-ctrl and qrelayctl allow write: named
+		 * by a client address as the daemon looks it up; anything
+		 * else in the directory is not ours to list or remove */
+		if (ip_parse(&cip, de->d_name) != 0 ||
+		    strcmp(cip.text, de->d_name) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", d->dir, de->d_name);
 		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))

@@ -58,23 +58,31 @@ first_line(const char *path, char *out, size_t outlen, char *err,
 	return rc;
 }
 
+/* File f unchanged since prev was read: share prev's piece of it. */
 static int
-load_all(struct tables *t, tables_warn_fn warn, void *warnarg, char *err,
-	 size_t errlen)
+shared(struct tables *t, const struct tables *prev, enum tables_file f)
+{
+	return stamp_unchanged(prev, t, f) && tables_share(t, prev, f);
+}
+
+static int
+load_all(struct tables *t, const struct tables *prev, tables_warn_fn warn,
+	 void *warnarg, char *err, size_t errlen)
 {
 	char name[256];
 	uint32_t *v4;
 	int rc, n;
 
 	for (int f = 0; f < TF_COUNT; f++)
-		if (tables_is_list(f) &&
+		if (tables_is_list(f) && !shared(t, prev, f) &&
 		    load_list(t, f, warn, warnarg, err, errlen) != 0)
 			return -1;
 	/* qmail ignores morercpthosts.cdb when rcpthosts is absent */
-	if (t->rcpthosts.present &&
+	if (t->rcpthosts.present && !shared(t, prev, TF_MORERCPTHOSTS) &&
 	    load_cdb(t, TF_MORERCPTHOSTS, err, errlen) != 0)
 		return -1;
-	if (load_cdb(t, TF_RELAYMAILFROM_CDB, err, errlen) != 0)
+	if (!shared(t, prev, TF_RELAYMAILFROM_CDB) &&
+	    load_cdb(t, TF_RELAYMAILFROM_CDB, err, errlen) != 0)
 		return -1;
 	rc = first_line(t->path[TF_LOCALIPHOST], name, sizeof(name), err,
 			errlen);
@@ -85,7 +93,7 @@ load_all(struct tables *t, tables_warn_fn warn, void *warnarg, char *err,
 		return -1;
 	if (rc > 0)
 		tables_set_localiphost(t, name);
-	if (t->s.rules_file[0]) {
+	if (t->s.rules_file[0] && !shared(t, prev, TF_RULES)) {
 		struct rules *r;
 
 		if (tcprules_load(&r, t->s.rules_file, warn, warnarg, err,
@@ -104,7 +112,8 @@ load_all(struct tables *t, tables_warn_fn warn, void *warnarg, char *err,
 
 int
 tables_load(struct tables **out, const struct settings *s,
-	    tables_warn_fn warn, void *warnarg, char *err, size_t errlen)
+	    const struct tables *prev, tables_warn_fn warn, void *warnarg,
+	    char *err, size_t errlen)
 {
 	struct tables *t = tables_new(s);
 
@@ -114,7 +123,7 @@ tables_load(struct tables **out, const struct settings *s,
 	}
 	/* stamp first: a change while we read triggers another reload */
 	stamp_files(t, t->stamp);
-	if (load_all(t, warn, warnarg, err, errlen) != 0) {
+	if (load_all(t, prev, warn, warnarg, err, errlen) != 0) {
 		tables_free(t);
 		return -1;
 	}

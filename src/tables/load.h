@@ -12,8 +12,11 @@
 
 #include "core/tables.h"
 
-/* Returns 0 and a new snapshot, or -1 with "file[:line]: why" in err. */
+/* Returns 0 and a new snapshot, or -1 with "file[:line]: why" in err.
+ * prev (or NULL) is the snapshot in use: the files that have not changed
+ * since it was read are not read again, their pieces are shared. */
 int tables_load(struct tables **out, const struct settings *s,
-		tables_warn_fn warn, void *warnarg, char *err, size_t errlen);
+		const struct tables *prev, tables_warn_fn warn, void *warnarg,
+		char *err, size_t errlen);
 
 #endif

@@ -36,21 +36,33 @@ stamp_files(const struct tables *t, struct file_stamp *out)
 		stamp(t->path[i], &out[i]);
 }
 
+static int
+same(const struct file_stamp *x, const struct file_stamp *y)
+{
+	return x->state == y->state && x->dev == y->dev &&
+	       x->ino == y->ino && x->size == y->size &&
+	       x->mtime.tv_sec == y->mtime.tv_sec &&
+	       x->mtime.tv_nsec == y->mtime.tv_nsec &&
+	       x->ctime.tv_sec == y->ctime.tv_sec &&
+	       x->ctime.tv_nsec == y->ctime.tv_nsec;
+}
+
 int
 stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
 {
-	for (int i = 0; i < TF_COUNT; i++) {
-		const struct file_stamp *x = &a[i], *y = &b[i];
-
-		if (x->state != y->state || x->dev != y->dev ||
-		    x->ino != y->ino || x->size != y->size ||
-		    x->mtime.tv_sec != y->mtime.tv_sec ||
-		    x->mtime.tv_nsec != y->mtime.tv_nsec ||
-		    x->ctime.tv_sec != y->ctime.tv_sec ||
-		    x->ctime.tv_nsec != y->ctime.tv_nsec)
+	for (int i = 0; i < TF_COUNT; i++)
+		if (!same(&a[i], &b[i]))
 			return 0;
-	}
 	return 1;
+}
+
+int
+stamp_unchanged(const struct tables *prev, const struct tables *t,
+		enum tables_file f)
+{
+	return prev != NULL && prev->stamp[f].state == 1 &&
+	       strcmp(prev->path[f], t->path[f]) == 0 &&
+	       same(&prev->stamp[f], &t->stamp[f]);
 }
 
 int

@@ -15,6 +15,11 @@ void stamp_files(const struct tables *t, struct file_stamp *out);
 /* 1 if two sets of TF_COUNT stamps are the same. */
 int stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
 
+/* 1 if file f exists and is the same in both snapshots (same path, same
+ * stamp), so that t may share prev's piece of it. */
+int stamp_unchanged(const struct tables *prev, const struct tables *t,
+		    enum tables_file f);
+
 /* 1 if any file differs from the stamps the snapshot took. */
 int stamp_changed(const struct tables *t);
 

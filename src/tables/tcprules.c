@@ -238,22 +238,15 @@ tcprules_compile(struct rules **out, const char *text, size_t tlen,
 					snprintf(err, errlen,
 						 "%s:%u: out of memory", path,
 						 lineno);
-				else {
-					char shown[201];
-					size_t k;
-
-					for (k = 0; k < len && k < 200; k++)
-						shown[k] = (unsigned char)p[k] < 32 ?
-							'?' : p[k];
-					shown[k] = '\0';
+				else	/* the line itself is not shown: the
+					 * file may be one the reader should
+					 * not see (qrelayctl check -x) */
 					snprintf(err, errlen,
-						 "%s:%u: unable to parse this line (%s%s): %s",
+						 "%s:%u: unable to parse this line (%s%s)",
 						 path, lineno, why,
 						 memchr(p, '\r', len) ?
 							 "; DOS line ending?" :
-							 "",
-						 shown);
-				}
+							 "");
 				free(data.p);
 				/* tinycdb frees the records only there */
 				cdb_make_finish(&cm);
@@ -270,7 +263,7 @@ tcprules_compile(struct rules **out, const char *text, size_t tlen,
 		close(fd);
 		return -1;
 	}
-	if (cdbfile_open_fd(&db, fd, path, err, errlen) < 0)
+	if (cdbfile_map_fd(&db, fd, path, err, errlen) < 0)
 		return -1;
 	if ((*out = rules_new(&db, path, 1)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);

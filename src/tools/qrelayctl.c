@@ -19,6 +19,9 @@
  *   qrelayctl [-c FILE] allow ADDR [USER]   record a POP/IMAP login
  *   qrelayctl [-c FILE] expire              remove stale entries
  *   qrelayctl [-c FILE] list                show the entries
+ *   qrelayctl [-c FILE] status              the running daemon's tables:
+ *                                           exit 0 up to date, 1 stale,
+ *                                           3 no daemon
  *
  * The configuration file is SYSCONFDIR/qrelay-milter.conf if it exists
  * (-c FILE: that file, which must exist); -d and -x override its keys.
@@ -30,10 +33,13 @@
 #include "pop/pop.h"
 #include "tables/load.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 111
@@ -50,6 +56,7 @@ help(FILE *f)
 		"       qrelayctl [-c FILE] allow ADDR [USER]\n"
 		"       qrelayctl [-c FILE] expire\n"
 		"       qrelayctl [-c FILE] list\n"
+		"       qrelayctl [-c FILE] status\n"
 		"       qrelayctl -V | -h\n"
 		"The configuration file is %s if it exists; see qrelayctl(8).\n",
 		default_config);
@@ -187,7 +194,7 @@ cmd_check(int argc, char **argv, const char *config, int config_given)
 		snprintf(s.control_dir, sizeof(s.control_dir), "%s", a.dir);
 	if (a.rules)
 		snprintf(s.rules_file, sizeof(s.rules_file), "%s", a.rules);
-	if (tables_load(&t, &s, warn_stderr, NULL, err, sizeof(err)) != 0) {
+	if (tables_load(&t, &s, NULL, warn_stderr, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelayctl: %s\n", err);
 		free(a.rcpt_addr);
 		return EXIT_USAGE;
@@ -268,6 +275,61 @@ cmd_pop(const char *config, int given, int argc, char **argv)
 	return 0;
 }
 
+/* status: what the daemon's status file (status_file) says. */
+static int
+cmd_status(const char *config, int given, int argc)
+{
+	char line[1200], error[1100] = "", version[64] = "?";
+	char socket[SETTINGS_PATH_MAX + 16] = "?", state[16] = "?";
+	long long pid = 0, started = 0, loaded = 0, stale = 0;
+	unsigned long reloads = 0, failed = 0;
+	struct settings s;
+	time_t now = time(NULL);
+	FILE *f;
+
+	if (argc != 1)
+		usage("status takes no arguments", NULL);
+	if (load_settings(&s, config, given) != 0)
+		return EXIT_USAGE;
+	if (s.status_file[0] == '\0' || (f = fopen(s.status_file, "r")) == NULL) {
+		printf("no status file %s: qrelay-milter is not running (or not as the service, or status_file differs)\n",
+		       s.status_file[0] ? s.status_file : "(status_file is empty)");
+		return 3;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		sscanf(line, "pid=%lld", &pid);
+		sscanf(line, "started=%lld", &started);
+		sscanf(line, "loaded=%lld", &loaded);
+		sscanf(line, "stale_since=%lld", &stale);
+		sscanf(line, "reloads=%lu", &reloads);
+		sscanf(line, "failed_reloads=%lu", &failed);
+		sscanf(line, "version=%63s", version);
+		sscanf(line, "state=%15s", state);
+		if (strncmp(line, "socket=", 7) == 0)
+			snprintf(socket, sizeof(socket), "%.1030s", line + 7);
+		if (strncmp(line, "error=", 6) == 0)
+			snprintf(error, sizeof(error), "%.1090s", line + 6);
+	}
+	fclose(f);
+	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM)) {
+		printf("qrelay-milter is not running (%s names pid %lld)\n",
+		       s.status_file, pid);
+		return 3;
+	}
+	printf("qrelay-milter %s, pid %lld, on %s, up %lld s\n", version, pid,
+	       socket, (long long)now - started);
+	printf("tables loaded %lld s ago; %lu reloads, %lu failed\n",
+	       (long long)now - loaded, reloads, failed);
+	if (strcmp(state, "stale") == 0) {
+		printf("STALE: reloads have failed for %lld s; the files' current contents are not in force: %s\n",
+		       (long long)now - stale, error);
+		return 1;
+	}
+	printf("tables up to date with the files\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,12 +354,14 @@ main(int argc, char **argv)
 		given = 1;
 	}
 	if (i >= argc)
-		usage("name a command: check, allow, expire or list", NULL);
+		usage("name a command: check, allow, expire, list or status", NULL);
 	if (strcmp(argv[i], "check") == 0)
 		return cmd_check(argc - i, argv + i, config, given);
 	if (strcmp(argv[i], "allow") == 0 || strcmp(argv[i], "expire") == 0 ||
 	    strcmp(argv[i], "list") == 0)
 		return cmd_pop(config, given, argc - i, argv + i);
+	if (strcmp(argv[i], "status") == 0)
+		return cmd_status(config, given, argc - i);
 	usage("unknown command", argv[i]);
 	return EXIT_USAGE;
 }

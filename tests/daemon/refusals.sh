@@ -104,6 +104,21 @@ checks "pidfile the daemon's user cannot write" "pidfile $w/privctl/q.pid: canno
 "$QD_BIN" -n -p "inet:2525" -d "$w/ctl" > "$w/out" 2>&1
 check "-n warns about a socket on every interface" grep -q 'listens on every interface' "$w/out"
 
+# hygiene warnings
+"$QD_BIN" -n -p "$S" -d "$w/ctl" > "$w/out" 2>&1
+check "-n as root with no user: warns that the daemon would run as root" grep -q 'no user is set' "$w/out"
+printf 'control_dir = "%s"\nmysql_password = "secret"\n' "$w/ctl" > "$w/pw.conf"
+chmod 644 "$w/pw.conf"
+"$QD_BIN" -n -p "$S" -c "$w/pw.conf" > "$w/out" 2>&1
+check "mysql_password in a world-readable file: warned" grep -q 'holds mysql_password and every local user can read it' "$w/out"
+chmod 640 "$w/pw.conf"
+"$QD_BIN" -n -p "$S" -c "$w/pw.conf" > "$w/out" 2>&1
+check "... not when the file is 0640" sh -c "! grep -q 'holds mysql_password' '$w/out'"
+printf 'root:$6$xyzzy:19000:0:99999:7:::\n' > "$w/secret"
+"$QR_BUILD/src/qrelayctl" check -d "$w/ctl" -x "$w/secret" --ip 9.9.9.9 '<a@b.example>' > "$w/out" 2>&1
+check "qrelayctl check -x FILE: the error names the line, never shows it" \
+	sh -c "grep -q 'secret:1: unable to parse' '$w/out' && ! grep -q xyzzy '$w/out'"
+
 # options: -V, -h, and usage errors (exit 2, with the reason)
 out=$("$QD_BIN" -V); rc=$?
 check "-V prints the version and exits 0 ($out)" sh -c "[ $rc -eq 0 ] && echo '$out' | grep -Eq '^qrelay-milter [0-9]+[.][0-9]+'"

@@ -87,8 +87,16 @@ qd_stop
 check "daemon stops cleanly" test "${QD_STATUS:-1}" -eq 0
 
 # expire (192.0.2.12 stays fresh: 100 s of margin even on a loaded machine)
+# touches only the files named by an address, however old the others are
+echo "not a login" > "$A/notes.txt"
+touch -d '@'$(( $(date +%s) - 5000 )) "$A/notes.txt"
+: > "$A/192.0.2.099"	# not the canonical name: the daemon never looks it up
+touch -d '@'$(( $(date +%s) - 5000 )) "$A/192.0.2.099"
 "$CTL" -c "$W/dir.conf" expire > "$W/exp"
 check "qrelayctl expire removes stale files only" sh -c "grep -q 'removed 1 stale' '$W/exp' && ! test -e '$A/192.0.2.8' && test -e '$A/192.0.2.7'"
+check "... and leaves files not named by an address alone" sh -c "test -e '$A/notes.txt' && test -e '$A/192.0.2.099'"
+"$CTL" -c "$W/dir.conf" list > "$W/list"
+check "qrelayctl list shows only address-named files" sh -c "! grep -q -e notes.txt -e 192.0.2.099 '$W/list' && grep -q '^192.0.2.7 ' '$W/list'"
 
 # --- configuration errors -------------------------------------------------------
 sed "s|^pop_dir = .*|pop_dir = \"$W/nonexistent\"|" "$W/dir.conf" > "$W/bad1.conf"

@@ -402,7 +402,7 @@ mt_cdb(struct tables *t, enum tables_file f, const void *bytes, size_t len)
 		perror("memfd");
 		exit(2);
 	}
-	if (cdbfile_open_fd(&m, fd, "test.cdb", err, sizeof(err)) == 1)
+	if (cdbfile_map_fd(&m, fd, "test.cdb", err, sizeof(err)) == 1)
 		tables_set_cdb(t, f, &m);
 	else
 		CHECK(0, "test cdb opens: %s", err);
@@ -494,7 +494,7 @@ test_tables_refusals(void)
 		int fd = memfd_create("bad-rules", MFD_CLOEXEC);
 
 		if (fd < 0 || write(fd, bad, n) != (ssize_t)n ||
-		    cdbfile_open_fd(&m, fd, "bad.cdb", err, sizeof(err)) != 1) {
+		    cdbfile_map_fd(&m, fd, "bad.cdb", err, sizeof(err)) != 1) {
 			CHECK(0, "corrupt rules cdb opens: %s", err);
 			return;
 		}
@@ -521,16 +521,16 @@ test_tables_load(void)
 	snprintf(ctl, sizeof(ctl), "%s/control", tmpdir);
 	mkdir(ctl, 0755);
 	snprintf(s.control_dir, sizeof(s.control_dir), "%s", ctl);
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	CHECK(tables_load(&t, &s, NULL, NULL, NULL, err, sizeof(err)) == -1 &&
 	      strstr(err, "rcpthosts: missing") && strstr(err, "open relay"),
 	      "loader: missing rcpthosts refused: %s", err);
 	write_file("control/rcpthosts", "example.com\n");
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == 0 &&
+	CHECK(tables_load(&t, &s, NULL, NULL, NULL, err, sizeof(err)) == 0 &&
 	      strset_find(t->rcpthosts.set, "EXAMPLE.COM", 11) == 1,
 	      "loader: rcpthosts read: %s", err);
 	tables_free(t);
 	write_file("control/morercpthosts.cdb", "not a cdb");
-	CHECK(tables_load(&t, &s, NULL, NULL, err, sizeof(err)) == -1 &&
+	CHECK(tables_load(&t, &s, NULL, NULL, NULL, err, sizeof(err)) == -1 &&
 	      strstr(err, "morercpthosts.cdb"), "corrupt cdb refused: %s", err);
 }
 
@@ -591,7 +591,7 @@ test_policy_stages(void)
 		int fd = memfd_create("rules", MFD_CLOEXEC);
 
 		if (fd < 0 || write(fd, bad, n) != (ssize_t)n ||
-		    cdbfile_open_fd(&m, fd, "rules.cdb", err, sizeof(err)) != 1) {
+		    cdbfile_map_fd(&m, fd, "rules.cdb", err, sizeof(err)) != 1) {
 			CHECK(0, "partly corrupt rules cdb opens: %s", err);
 			return;
 		}
@@ -702,6 +702,78 @@ test_policy_pop(void)
 	d.ops->close(d.impl);
 }
 
+/* Snapshots share the pieces of unchanged files (tables_share): the
+ * shared piece answers in the new snapshot after the old one is freed, is
+ * freed with the last one (ASan's leak check), and the size accounting
+ * counts only what is not shared. */
+static void
+stamp_size(struct tables *t, enum tables_file f, off_t size)
+{
+	t->stamp[f].state = 1;
+	t->stamp[f].size = size;
+}
+
+static void
+test_tables_share(void)
+{
+	struct settings s;
+	struct tables *a, *b, *c;
+	struct session ss;
+	struct verdict v;
+	char err[512];
+
+	settings_defaults(&s);
+	a = mt_new(&s);
+	stamp_size(a, TF_RCPTHOSTS, 1000);
+	mt_list(a, TF_RCPTHOSTS, "example.com\n");
+	stamp_size(a, TF_RULES, 300);
+	mt_rules(a, "127.0.0.1:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_finish(a, NULL, NULL, err, sizeof(err)) == 0,
+	      "share: first snapshot: %s", err);
+	CHECK(tables_bytes_apart(a, NULL) == 1300,
+	      "a holds its two files: %zu", tables_bytes_apart(a, NULL));
+
+	b = mt_new(&s);
+	CHECK(tables_share(b, a, TF_RCPTHOSTS) == 1, "share rcpthosts");
+	CHECK(tables_share(b, a, TF_RULES) == 1, "share the rules");
+	CHECK(tables_share(b, a, TF_BADMAILFROM) == 0,
+	      "nothing to share for an absent file");
+	CHECK(tables_share(b, a, TF_RCPTHOSTS) == 0, "no piece is taken twice");
+	CHECK(tables_finish(b, NULL, NULL, err, sizeof(err)) == 0,
+	      "share: second snapshot: %s", err);
+	CHECK(tables_bytes_apart(a, b) == 0, "a holds nothing apart from b");
+	tables_free(a);
+	policy_connect(b, &ss, "127.0.0.1", NULL, &v);
+	policy_rcpt(b, &ss, "<x@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "shared rules answer after the first snapshot is gone: %s",
+	      v.reason);
+	policy_connect(b, &ss, "9.9.9.9", NULL, &v);
+	policy_rcpt(b, &ss, "<x@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "shared rcpthosts still answers");
+	policy_rcpt(b, &ss, "<x@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_REJECT, "and still refuses");
+
+	/* c shares rcpthosts with b but has rules of its own */
+	c = mt_new(&s);
+	CHECK(tables_share(c, b, TF_RCPTHOSTS) == 1, "share rcpthosts again");
+	stamp_size(c, TF_RULES, 40);
+	mt_rules(c, "10.:allow\n");
+	CHECK(tables_finish(c, NULL, NULL, err, sizeof(err)) == 0,
+	      "share: third snapshot: %s", err);
+	CHECK(tables_bytes_apart(b, c) == 300,
+	      "b holds only its rules apart from c: %zu",
+	      tables_bytes_apart(b, c));
+	CHECK(tables_bytes_apart(c, b) == 40, "c holds its own rules: %zu",
+	      tables_bytes_apart(c, b));
+	tables_free(b);
+	policy_connect(c, &ss, "127.0.0.1", NULL, &v);
+	policy_rcpt(c, &ss, "<x@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_REJECT, "c's own rules: 127.0.0.1 may not relay");
+	policy_rcpt(c, &ss, "<x@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "c's shared rcpthosts answers");
+	tables_free(c);
+}
+
 int
 main(void)
 {
@@ -720,6 +792,7 @@ main(void)
 	test_rules_errors();
 	test_tables_load();
 	test_tables_refusals();
+	test_tables_share();
 	test_policy_stages();
 	test_policy_pop();
 	{
