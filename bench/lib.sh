@@ -44,8 +44,9 @@ bl_median() {
 
 bl_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-# RSS of a process in kB: total, anonymous, file-backed (the mmapped cdbs)
-bl_rss() { awk '/^VmRSS:/ { t = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { print t, a, f }' "/proc/$1/status"; }
+# RSS of a process in kB: total, anonymous, mapped (files and the sealed
+# memfd copies of the cdbs: RssFile + RssShmem)
+bl_rss() { awk '/^VmRSS:/ { t = $2 } /^RssAnon:/ { a = $2 } /^RssFile:/ { f += $2 } /^RssShmem:/ { f += $2 } END { print t, a, f }' "/proc/$1/status"; }
 
 bl_row() {	# bl_row WHAT FIGURE BASELINE RATIO TARGET VERDICT
 	echo "ROW|$1|$2|$3|$4|$5|$6" >> "$BW/rows"

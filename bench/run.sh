@@ -3,7 +3,8 @@
 # bench/run.sh - run the benchmarks and print one table (bench/README.md).
 #
 #   sh bench/run.sh [SECTION...]     sections: proto scale reload postfix
-#                                    (default: all, in that order)
+#                                    (default: all, in that order), and
+#                                    soak (only when named: 60 s or more)
 #
 # QR_BUILD: build directory (default build; "make bench" sets it).
 # BENCH_ROUNDS, BENCH_SECS: rounds and seconds per measurement.
@@ -41,6 +42,7 @@ for s in $sections; do
 	scale) . bench/scale.sh ;;
 	reload) . bench/reload.sh ;;
 	postfix) . bench/postfix.sh ;;
+	soak) . bench/soak.sh ;;
 	*) echo "unknown section $s" >&2; exit 2 ;;
 	esac
 done

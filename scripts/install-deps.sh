@@ -27,7 +27,7 @@ test)
 	      libsasl2-modules sasl2-bin m4 procps iproute2
 	      libwrap0 liblockfile1 libdb5.3 libnsl2 libldap-2.5-0 libsasl2-2 libssl3
 	      mariadb-server mariadb-client dovecot-pop3d curl
-	      debhelper dpkg-dev lintian mandoc systemd git"
+	      debhelper dpkg-dev lintian mandoc systemd git clang libclang-rt-14-dev"
 	;;
 *)
 	echo "usage: install-deps.sh [quickstart|test]" >&2

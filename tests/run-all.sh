@@ -86,8 +86,14 @@ fi
 run pop-directory sh tests/pop/dir.sh
 run pop-mysql sh tests/pop/mysql.sh
 run pop-dovecot sh tests/pop/dovecot.sh
-# the Debian package: built, linted, installed, run, purged (once per suite)
-[ "${QR_DIST:-0}" = 1 ] && run "debian package" sh tests/pkg/install.sh "$QR_BUILD"
+# the Debian package: built, linted, installed, run, purged; the fuzz
+# harnesses for a fixed number of inputs each; the ThreadSanitizer build
+# under load and reloads (once per suite)
+if [ "${QR_DIST:-0}" = 1 ]; then
+	run "debian package" sh tests/pkg/install.sh "$QR_BUILD"
+	run "fuzz (20000 inputs per harness)" sh tests/fuzz/run.sh --runs 20000
+	run "threadsanitizer" sh tests/tsan.sh 20
+fi
 rm -rf "$work"
 if [ "$total_s" -gt 0 ]; then
 	echo "$total_p passed, $total_f failed, $total_s skipped"

@@ -345,9 +345,11 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 	rc = cfg_parse_fp(cfg, fp);
 	conf_path = NULL;
 	fclose(fp);
-	if (rc != CFG_SUCCESS)
-		snprintf(err, errlen, "%s", conf_err[0] ? conf_err :
-			 "configuration parse error");
+	if (rc != CFG_SUCCESS && conf_err[0])
+		snprintf(err, errlen, "%s", conf_err);
+	else if (rc != CFG_SUCCESS)	/* libconfuse said nothing */
+		snprintf(err, errlen, "%s:%d: cannot parse (a NUL byte, or an unterminated string?)",
+			 path, cfg->line);
 	else
 		copy(cfg, s);
 	cfg_free(cfg);

@@ -184,7 +184,7 @@ check_only(const struct settings *s)
  * on the other CPU.  256 kB stacks stay cached: about 15% more sessions/s
  * and 18% less CPU per session under bench/loadgen at 20 sessions.  An
  * AddressSanitizer build needs more room for its redzones. */
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define THREAD_STACK_SIZE (2u << 20)
 #else
 #define THREAD_STACK_SIZE (256u << 10)

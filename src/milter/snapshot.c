@@ -21,17 +21,23 @@
 
 /* Old snapshots stay alive for the sessions that started on them, but the
  * files they hold apart from the current one (unchanged files are shared)
- * may add up to at most twice the current tables, or 1 MB; and there are
+ * may add up to at most twice the current tables, or 1 MB, once they have
+ * been replaced for OLD_GRACE_S (a session gets that long to finish on the
+ * tables it started with, however fast the files change); and there are
  * at most 64 of them.  Past that the oldest is retired and its sessions
  * are tempfailed at their next command (snapshot_expired), so memory stays
  * bounded however often the files change while sessions stay open. */
 #define MAX_OLD_SNAPSHOTS 64
 #define OLD_BYTES_MIN (1u << 20)
+#define OLD_GRACE_S 10
 
 /* After a failed reload, retry after 1 s, doubling up to 60 s, until it
  * works or a file changes (then at once). */
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 60000
+
+/* A changed file is read once nobody has written to it for this long. */
+#define SETTLE_MS 200
 
 /* The SMTP-after-POP backend holds open connections, so a reload that
  * keeps its settings keeps the backend: snapshots share it by reference. */
@@ -45,6 +51,7 @@ struct snap {
 	struct popref *pop;	/* NULL: no backend configured */
 	unsigned refs;		/* sessions + 1 while current */
 	int expired;		/* retired: its sessions must stop */
+	time_t replaced;	/* when it stopped being current (monotonic) */
 	struct snap *older, *newer;	/* the old snapshots still alive */
 };
 
@@ -52,7 +59,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static struct snap *current;
 static struct snap *oldest, *newest;	/* old snapshots still in use */
-static int n_old;
 static settings_builder builder;
 static int reload_forced, stopping, watcher_running;
 static pthread_t watcher;
@@ -64,6 +70,7 @@ static struct {
 	char error[1024];		/* ... with this reason */
 	unsigned backoff_ms;
 	struct timespec next_retry, next_warn;	/* monotonic */
+	int settling;			/* a changed file is being written */
 	struct status st;		/* what status_write shows */
 	char status_file[SETTINGS_PATH_MAX], socket[SETTINGS_PATH_MAX];
 } w;
@@ -255,7 +262,6 @@ snapshot_release(struct snap *sn)
 			sn->newer->older = sn->older;
 		else
 			newest = sn->older;
-		n_old--;
 	}
 	pthread_mutex_unlock(&lock);
 	if (last) {
@@ -265,15 +271,63 @@ snapshot_release(struct snap *sn)
 	}
 }
 
+static time_t
+mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+/* Retire old snapshots past the bounds (see MAX_OLD_SNAPSHOTS): oldest
+ * first, and only those replaced at least OLD_GRACE_S ago, unless there
+ * are more than MAX_OLD_SNAPSHOTS.  Called at every reload and every
+ * time the watcher wakes up. */
+static void
+retire_old(void)
+{
+	unsigned retired = 0;
+	int valid = 0;
+	size_t limit, held = 0;
+	time_t now = mono_s();
+
+	pthread_mutex_lock(&lock);
+	if (current == NULL || oldest == NULL) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	limit = 2 * tables_bytes_apart(current->t, NULL);
+	if (limit < OLD_BYTES_MIN)
+		limit = OLD_BYTES_MIN;
+	for (struct snap *x = oldest; x; x = x->newer)
+		if (!x->expired) {
+			valid++;
+			held += tables_bytes_apart(x->t, current->t);
+		}
+	for (struct snap *x = oldest;
+	     x && (valid > MAX_OLD_SNAPSHOTS || held > limit); x = x->newer) {
+		if (x->expired)
+			continue;
+		if (valid <= MAX_OLD_SNAPSHOTS && now - x->replaced < OLD_GRACE_S)
+			break;	/* newer ones are younger still */
+		x->expired = 1;
+		valid--;
+		held -= tables_bytes_apart(x->t, current->t);
+		retired += x->refs;
+	}
+	pthread_mutex_unlock(&lock);
+	if (retired)
+		log_msg(LOG_WARNING, "warning: %u session(s) still use tables that changed several reloads ago; they are tempfailed at their next command, so that old tables do not pile up",
+			retired);
+}
+
 /* Make sn current; the previous one stays alive while sessions use it,
- * on the list of old snapshots, of which only MAX_OLD_SNAPSHOTS are
- * kept valid. */
+ * on the list of old snapshots (retire_old bounds them). */
 static void
 install(struct snap *sn)
 {
 	struct snap *old;
-	unsigned retired = 0;
-	int valid = 0;
 
 	pthread_mutex_lock(&lock);
 	old = current;
@@ -286,6 +340,7 @@ install(struct snap *sn)
 		return;
 	}
 	if (old) {
+		old->replaced = mono_s();
 		old->older = newest;
 		old->newer = NULL;
 		if (newest)
@@ -293,30 +348,9 @@ install(struct snap *sn)
 		else
 			oldest = old;
 		newest = old;
-		n_old++;
-		size_t limit = 2 * tables_bytes_apart(sn->t, NULL), held = 0;
-
-		if (limit < OLD_BYTES_MIN)
-			limit = OLD_BYTES_MIN;
-		for (struct snap *x = oldest; x; x = x->newer)
-			if (!x->expired) {
-				valid++;
-				held += tables_bytes_apart(x->t, sn->t);
-			}
-		for (struct snap *x = oldest;
-		     x && (valid > MAX_OLD_SNAPSHOTS || held > limit);
-		     x = x->newer)
-			if (!x->expired) {
-				x->expired = 1;
-				valid--;
-				held -= tables_bytes_apart(x->t, sn->t);
-				retired += x->refs;
-			}
 	}
 	pthread_mutex_unlock(&lock);
-	if (retired)
-		log_msg(LOG_WARNING, "warning: %u session(s) still use tables that changed several reloads ago; they are tempfailed at their next command, so that old tables do not pile up",
-			retired);
+	retire_old();
 }
 
 static void
@@ -413,6 +447,8 @@ next_wakeup(struct timespec *ts)
 {
 	int interval = current->t->s.reload_interval_ms, have = 0;
 
+	if (w.settling)
+		interval = interval > 0 && interval < 100 ? interval : 100;
 	if (interval > 0) {
 		clock_gettime(CLOCK_MONOTONIC, ts);
 		timespec_add_ms(ts, (unsigned)interval);
@@ -440,8 +476,9 @@ watch(void *arg)
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
 		struct file_stamp now[TF_COUNT];
+		const struct file_stamp *ref;
 		struct timespec ts;
-		int forced;
+		int forced, changed;
 
 		if (!reload_forced) {
 			if (next_wakeup(&ts))
@@ -456,12 +493,17 @@ watch(void *arg)
 		pthread_mutex_unlock(&lock);
 		/* only this thread replaces current: no lock needed to read it */
 		stamp_files(current->t, now);
-		if (forced ||
-		    !stamp_equal(now, w.failing ? w.failed_stamp :
-				 current->t->stamp) ||
-		    (w.failing && due(&w.next_retry)))
+		ref = w.failing ? w.failed_stamp : current->t->stamp;
+		changed = !stamp_equal(now, ref);
+		/* a file written in the last SETTLE_MS may be half written
+		 * (cp and editors write in place): look again shortly */
+		w.settling = changed && !forced &&
+			!stamp_settled(now, ref, SETTLE_MS);
+		if (!w.settling &&
+		    (forced || changed || (w.failing && due(&w.next_retry))))
 			reload(forced, now);
 		stale_warn();
+		retire_old();
 		pthread_mutex_lock(&lock);
 	}
 	pthread_mutex_unlock(&lock);

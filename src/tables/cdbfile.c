@@ -88,11 +88,11 @@ fail:
 int
 cdbfile_open(struct cdbmap *m, const char *path, char *err, size_t errlen)
 {
-	struct stat before, after;
-	int fd, mfd = -1, rc;
+	struct stat before;
+	int fd, mfd, rc, same;
 
 	memset(m, 0, sizeof(*m));
-	for (int tries = 0; tries < 3; tries++) {
+	for (int tries = 0; tries < FILE_READ_TRIES; tries++) {
 		rc = file_open(path, &fd, err, errlen);
 		if (rc <= 0)
 			return rc;
@@ -109,13 +109,9 @@ cdbfile_open(struct cdbmap *m, const char *path, char *err, size_t errlen)
 			close(fd);
 			return -1;
 		}
-		rc = fstat(fd, &after);
+		same = file_unchanged(fd, &before);
 		close(fd);
-		if (rc == 0 && after.st_size == before.st_size &&
-		    after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
-		    after.st_mtim.tv_nsec == before.st_mtim.tv_nsec &&
-		    after.st_ctim.tv_sec == before.st_ctim.tv_sec &&
-		    after.st_ctim.tv_nsec == before.st_ctim.tv_nsec)
+		if (same)
 			return cdbfile_map_fd(m, mfd, path, err, errlen);
 		close(mfd);	/* changed while it was read: again */
 	}

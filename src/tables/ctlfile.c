@@ -13,28 +13,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int
-ctl_slurp(const char *path, char **bufp, size_t *lenp, char *err,
-	  size_t errlen)
+/* One read of the whole file: 1, or -1 with err; *changed is set if the
+ * file was written to meanwhile. */
+static int
+slurp_once(const char *path, int fd, char **bufp, size_t *lenp, int *changed,
+	   char *err, size_t errlen)
 {
 	struct stat st;
-	char *buf = NULL;
+	char *buf;
 	size_t cap, len = 0;
-	int fd, rc = file_open(path, &fd, err, errlen);
 
-	if (rc <= 0)
-		return rc;
 	if (fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "%s: cannot stat: %s", path,
 			 strerror(errno));
-		close(fd);
 		return -1;
 	}
 	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap);
-	if (buf == NULL) {
+	if ((buf = malloc(cap)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
 		return -1;
 	}
 	for (;;) {
@@ -45,7 +41,6 @@ ctl_slurp(const char *path, char **bufp, size_t *lenp, char *err,
 
 			if (nb == NULL) {
 				free(buf);
-				close(fd);
 				snprintf(err, errlen, "%s: out of memory", path);
 				return -1;
 			}
@@ -59,18 +54,36 @@ ctl_slurp(const char *path, char **bufp, size_t *lenp, char *err,
 			snprintf(err, errlen, "%s: read error: %s", path,
 				 strerror(errno));
 			free(buf);
-			close(fd);
 			return -1;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 	}
-	close(fd);
 	buf[len] = '\0';
+	*changed = !file_unchanged(fd, &st);
 	*bufp = buf;
 	*lenp = len;
 	return 1;
+}
+
+int
+ctl_slurp(const char *path, char **bufp, size_t *lenp, char *err,
+	  size_t errlen)
+{
+	for (int tries = 0; tries < FILE_READ_TRIES; tries++) {
+		int fd, changed, rc = file_open(path, &fd, err, errlen);
+
+		if (rc <= 0)
+			return rc;
+		rc = slurp_once(path, fd, bufp, lenp, &changed, err, errlen);
+		close(fd);
+		if (rc < 0 || !changed)
+			return rc;
+		free(*bufp);	/* written to while it was read: again */
+	}
+	snprintf(err, errlen, "%s: keeps changing while it is read", path);
+	return -1;
 }
 
 int

@@ -13,4 +13,11 @@
  * -1 on any other error (message naming the file in err). */
 int file_open(const char *path, int *fd, char *err, size_t errlen);
 
+/* 1 if the open file still has the size, mtime and ctime it had in
+ * *before: nobody wrote to it while it was read.  A reader that gets 0
+ * reads it again (FILE_READ_TRIES times in all). */
+struct stat;
+int file_unchanged(int fd, const struct stat *before);
+#define FILE_READ_TRIES 3
+
 #endif

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static void
 stamp(const char *path, struct file_stamp *st)
@@ -72,4 +73,24 @@ stamp_changed(const struct tables *t)
 
 	stamp_files(t, now);
 	return !stamp_equal(now, t->stamp);
+}
+
+int
+stamp_settled(const struct file_stamp *now, const struct file_stamp *ref,
+	      long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	for (int i = 0; i < TF_COUNT; i++) {
+		long long age_ms;
+
+		if (now[i].state != 1 || same(&now[i], &ref[i]))
+			continue;
+		age_ms = (long long)(t.tv_sec - now[i].mtime.tv_sec) * 1000 +
+			 (t.tv_nsec - now[i].mtime.tv_nsec) / 1000000;
+		if (age_ms >= 0 && age_ms < ms)
+			return 0;
+	}
+	return 1;
 }

@@ -20,6 +20,12 @@ int stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
 int stamp_unchanged(const struct tables *prev, const struct tables *t,
 		    enum tables_file f);
 
+/* 0 if a file that differs between now and ref was written less than ms
+ * milliseconds ago: a writer may still be at it (cp, an editor writing in
+ * place), so reading it now could see half of it.  1 otherwise. */
+int stamp_settled(const struct file_stamp *now, const struct file_stamp *ref,
+		  long ms);
+
 /* 1 if any file differs from the stamps the snapshot took. */
 int stamp_changed(const struct tables *t);
 
