@@ -181,19 +181,24 @@ printf '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n' > "$w/tcp.smtp"
 qd_start -c "$w/q.conf" || bad "daemon start with 200k rcpthosts"
 q example.com >/dev/null	# answered: the first load is complete
 r0=$(rss)
-rm -f "$w/go"
-held_pids=
-i=0
-while [ $i -lt 15 ]; do
-	miltertest -D port="$QD_PORT" -D ip=9.9.8.$((i + 1)) -D rcpt=a@example.com -D go="$w/go" \
-		-s tests/daemon/held.lua >/dev/null 2>&1 &
-	held_pids="$held_pids $!"
-	sleep 0.3
-	n=$(count 'reloaded tables')
-	echo "@spam$i.example" >> "$w/ctl/badmailfrom"
-	wait_until 30 sh -c "[ \$(grep -c 'reloaded tables' '$QD_LOG') -gt $n ]"
-	i=$((i + 1))
-done
+# hold_reloads N NET FILE LINE: N times, open a session from NET.i that
+# waits (held.lua), then append LINEi to FILE and wait for the reload
+hold_reloads() {
+	rm -f "$w/go"
+	held_pids=
+	i=0
+	while [ $i -lt "$1" ]; do
+		miltertest -D port="$QD_PORT" -D ip="$2.$((i + 1))" -D rcpt=a@example.com \
+			-D go="$w/go" -s tests/daemon/held.lua >/dev/null 2>&1 &
+		held_pids="$held_pids $!"
+		sleep 0.3
+		n=$(count 'reloaded tables')
+		echo "$4$i.example" >> "$3"
+		wait_until 30 sh -c "[ \$(grep -c 'reloaded tables' '$QD_LOG') -gt $n ]"
+		i=$((i + 1))
+	done
+}
+hold_reloads 15 9.9.8 "$w/ctl/badmailfrom" @spam
 r1=$(rss)
 check "15 reloads of a small file, 15 sessions held: RSS $r0 -> $r1 kB (the 200k-line rcpthosts is shared, not copied: < 12 MB more)" \
 	[ $((r1 - r0)) -lt 12000 ]
@@ -201,19 +206,7 @@ touch "$w/go"
 for p in $held_pids; do wait "$p"; done
 check "... the held sessions are answered (15 accepted)" \
 	[ "$(grep 'client=9\.9\.8\.' "$QD_LOG" | grep -c 'verdict=accept')" -eq 15 ]
-rm -f "$w/go"
-held_pids=
-i=0
-while [ $i -lt 8 ]; do
-	miltertest -D port="$QD_PORT" -D ip=9.9.7.$((i + 1)) -D rcpt=a@example.com -D go="$w/go" \
-		-s tests/daemon/held.lua >/dev/null 2>&1 &
-	held_pids="$held_pids $!"
-	sleep 0.3
-	n=$(count 'reloaded tables')
-	echo "new$i.example" >> "$w/ctl/rcpthosts"
-	wait_until 30 sh -c "[ \$(grep -c 'reloaded tables' '$QD_LOG') -gt $n ]"
-	i=$((i + 1))
-done
+hold_reloads 8 9.9.7 "$w/ctl/rcpthosts" new
 # sessions get 10 s on the tables they started with; then the old ones
 # past the bound are retired (the watcher checks every second)
 check "old tables past the bound are retired once 10 s old (6 sessions)" \
