@@ -172,9 +172,33 @@ build(const struct tables *prev, char *err, size_t errlen)
 	return sn;
 }
 
+/* Fill in the memory figures of the status; 1 if they changed. */
+static int
+usage_status(void)
+{
+	unsigned n = 0;
+	size_t cur, old = 0;
+
+	pthread_mutex_lock(&lock);
+	cur = tables_bytes_apart(current->t, NULL);
+	for (struct snap *x = oldest; x; x = x->newer) {
+		n++;
+		old += tables_bytes_apart(x->t, current->t);
+	}
+	pthread_mutex_unlock(&lock);
+	if (cur == w.st.tables_bytes && n == w.st.old_snapshots &&
+	    old == w.st.old_bytes)
+		return 0;
+	w.st.tables_bytes = cur;
+	w.st.old_snapshots = n;
+	w.st.old_bytes = old;
+	return 1;
+}
+
 static void
 publish_status(void)
 {
+	usage_status();
 	w.st.error = w.failing ? w.error : NULL;
 	status_write(w.status_file, &w.st);
 	if (w.failing)
@@ -504,6 +528,8 @@ watch(void *arg)
 			reload(forced, now);
 		stale_warn();
 		retire_old();
+		if (usage_status())
+			publish_status();
 		pthread_mutex_lock(&lock);
 	}
 	pthread_mutex_unlock(&lock);

@@ -51,11 +51,13 @@ status_write(const char *path, const struct status *st)
 		return;
 	}
 	fprintf(f, "pid=%ld\nversion=%s\nsocket=%s\nstarted=%lld\nloaded=%lld\n"
-		"reloads=%lu\nfailed_reloads=%lu\nstate=%s\nstale_since=%lld\nerror=%s\n",
+		"reloads=%lu\nfailed_reloads=%lu\nstate=%s\nstale_since=%lld\nerror=%s\n"
+		"tables_bytes=%zu\nold_snapshots=%u\nold_bytes=%zu\n",
 		(long)getpid(), PACKAGE_VERSION, st->socket,
 		(long long)st->started, (long long)st->loaded, st->reloads,
 		st->failed_reloads, st->stale_since ? "stale" : "fresh",
-		(long long)st->stale_since, err);
+		(long long)st->stale_since, err, st->tables_bytes,
+		st->old_snapshots, st->old_bytes);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		if (!warned) {
 			warned = 1;

@@ -7,11 +7,13 @@
  * The file is key=value lines, written to a temporary name and renamed:
  *   pid= version= socket= started= loaded= reloads= failed_reloads=
  *   state=fresh|stale  stale_since=  error=
+ *   tables_bytes=  old_snapshots=  old_bytes=
  * Times are seconds since the epoch.
  */
 #ifndef QR_STATUS_H
 #define QR_STATUS_H
 
+#include <stddef.h>
 #include <time.h>
 
 struct status {
@@ -20,6 +22,9 @@ struct status {
 	time_t stale_since;		/* 0: the tables are up to date */
 	unsigned long reloads, failed_reloads;
 	const char *error;		/* the last failure, while stale */
+	size_t tables_bytes;		/* what the current tables hold */
+	unsigned old_snapshots;		/* replaced tables sessions still use */
+	size_t old_bytes;		/* ... holding this much more */
 };
 
 /* Write the file (no-op for path "", or when its directory does not

@@ -283,6 +283,8 @@ cmd_status(const char *config, int given, int argc)
 	char socket[SETTINGS_PATH_MAX + 16] = "?", state[16] = "?";
 	long long pid = 0, started = 0, loaded = 0, stale = 0;
 	unsigned long reloads = 0, failed = 0;
+	unsigned long long tb = 0, ob = 0;
+	unsigned nold = 0;
 	struct settings s;
 	time_t now = time(NULL);
 	FILE *f;
@@ -304,6 +306,9 @@ cmd_status(const char *config, int given, int argc)
 		sscanf(line, "stale_since=%lld", &stale);
 		sscanf(line, "reloads=%lu", &reloads);
 		sscanf(line, "failed_reloads=%lu", &failed);
+		sscanf(line, "tables_bytes=%llu", &tb);
+		sscanf(line, "old_bytes=%llu", &ob);
+		sscanf(line, "old_snapshots=%u", &nold);
 		sscanf(line, "version=%63s", version);
 		sscanf(line, "state=%15s", state);
 		if (strncmp(line, "socket=", 7) == 0)
@@ -321,6 +326,8 @@ cmd_status(const char *config, int given, int argc)
 	       socket, (long long)now - started);
 	printf("tables loaded %lld s ago; %lu reloads, %lu failed\n",
 	       (long long)now - loaded, reloads, failed);
+	printf("tables hold %llu kB; %u replaced snapshot(s) still used by sessions hold %llu kB more\n",
+	       tb / 1024, nold, ob / 1024);
 	if (strcmp(state, "stale") == 0) {
 		printf("STALE: reloads have failed for %lld s; the files' current contents are not in force: %s\n",
 		       (long long)now - stale, error);

@@ -15,8 +15,10 @@ QD_LOG=$QD_WORK/daemon.log
 QD_PID=
 qd_pass=0 qd_fail=0
 
+qd_skip=0
 ok() { qd_pass=$((qd_pass + 1)); echo "ok - $*"; }
 bad() { qd_fail=$((qd_fail + 1)); echo "not ok - $*"; }
+skip() { qd_skip=$((qd_skip + 1)); echo "ok - # SKIP $*"; }
 check() {	# check NAME CMD...: ok if CMD succeeds
 	name=$1; shift
 	if "$@"; then ok "$name"; else bad "$name"; fi
@@ -24,7 +26,11 @@ check() {	# check NAME CMD...: ok if CMD succeeds
 finish() {
 	qd_stop
 	rm -rf "$QD_WORK"
-	echo "$qd_pass passed, $qd_fail failed"
+	if [ "$qd_skip" -gt 0 ]; then
+		echo "$qd_pass passed, $qd_fail failed, $qd_skip skipped"
+	else
+		echo "$qd_pass passed, $qd_fail failed"
+	fi
 	[ "$qd_fail" -eq 0 ]
 }
 
