@@ -59,19 +59,30 @@ hosted_domain(const char *d, size_t n)
 	return n == 11 && strncasecmp(d, "example.com", 11) == 0;
 }
 
-/* The MTA's reading names a hosted address, or no domain at all. */
+/* The MTA's reading names a hosted address, or no domain at all.  A
+ * reading in angle brackets ("<a@example.com>": no MTA sends one, but the
+ * core reads it as the address inside) is judged without them. */
 static int
 delivers_hosted(const char *mta)
 {
-	const char *at = strrchr(mta, '@');
+	size_t n = strlen(mta);
+	const char *at;
 
+	if (n >= 2 && mta[0] == '<' && mta[n - 1] == '>') {
+		mta++;
+		n -= 2;
+	}
+	at = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (mta[i] == '@')
+			at = mta + i;
 	if (at == NULL)
 		return 1;	/* local delivery */
 	if (memchr(mta, '%', (size_t)(at - mta)) ||
 	    memchr(mta, '!', (size_t)(at - mta)) ||
 	    memchr(mta, '@', (size_t)(at - mta)))
 		return 0;	/* routing: the MTA may relay it on */
-	return hosted_domain(at + 1, strlen(at + 1));
+	return hosted_domain(at + 1, (size_t)(mta + n - at - 1));
 }
 
 /* The text, read strictly: "<atoms@example.com>" or "<atoms>", atoms of
@@ -124,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	relay = f[0][0] & 1;
 	policy_connect(t, &ss, relay ? "127.0.0.1" : "9.9.9.9",
-		       f[1][0] ? f[1] : NULL, &v);
+		       f[1][0] ? f[1] : NULL, NULL, &v);
 	policy_mail(t, &ss, f[2], f[3][0] ? f[3] : NULL, NULL, &v);
 	for (int k = 4; k + 1 < nf || k == 4; k += 2) {
 		const char *rcpt = f[k], *mta = k + 1 < nf && f[k + 1][0] ?
