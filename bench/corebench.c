@@ -142,7 +142,7 @@ main(int argc, char **argv)
 	for (int pass = 0; pass < 3; pass++) {
 		t0 = now();
 		for (size_t i = 0; i < n; i++) {
-			policy_connect(t, &ss[0], tr[i].ip, tr[i].host, &v);
+			policy_connect(t, &ss[0], tr[i].ip, tr[i].host, NULL, &v);
 			policy_mail(t, &ss[0], tr[i].from, NULL, tr[i].auth, &v);
 		}
 		t1 = now();
@@ -159,7 +159,7 @@ main(int argc, char **argv)
 
 			for (size_t j = 0; j < m; j++) {
 				policy_connect(t, &ss[j], tr[b + j].ip,
-					       tr[b + j].host, &v);
+					       tr[b + j].host, NULL, &v);
 				policy_mail(t, &ss[j], tr[b + j].from, NULL,
 					    tr[b + j].auth, &v);
 			}

@@ -17,4 +17,4 @@ mkdir -p "$dir"
 cd "$dir"
 [ -f Makefile ] || ../configure -q --enable-werror "$@"
 make -s -j2 all
-make -s -j2 tests/unit/test_core tests/unit/rules_dump bench-programs
+make -s -j2 tests/unit/test_core tests/unit/rules_dump tests/unit/test_dns bench-programs

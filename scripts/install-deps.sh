@@ -6,7 +6,7 @@
 #   sh scripts/install-deps.sh quickstart   build it and run it in Postfix
 #   sh scripts/install-deps.sh [test]       build, package and test it all
 #
-# Services that come with the packages (MariaDB, Dovecot) are not started
+# Services that come with the packages (MariaDB, Dovecot, rbldnsd) are not started
 # while installing, and the ones this script installed are disabled: the
 # tests start private instances of their own.
 set -eu
@@ -16,7 +16,8 @@ profile=${1:-test}
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
 build="build-essential autoconf automake pkg-config
-       libmilter-dev libcdb-dev libconfuse-dev libmariadb-dev libsystemd-dev"
+       libmilter-dev libcdb-dev libconfuse-dev libc-ares-dev libmariadb-dev
+       libsystemd-dev"
 case $profile in
 quickstart)
 	pkgs="$build postfix swaks procps"
@@ -26,7 +27,7 @@ test)
 	      tinycdb ucspi-tcp miltertest swaks postfix postfix-cdb
 	      libsasl2-modules sasl2-bin m4 procps iproute2
 	      libwrap0 liblockfile1 libdb5.3 libnsl2 libldap-2.5-0 libsasl2-2 libssl3
-	      mariadb-server mariadb-client dovecot-pop3d curl
+	      mariadb-server mariadb-client dovecot-pop3d curl rbldnsd
 	      debhelper dpkg-dev lintian mandoc systemd git clang libclang-rt-14-dev"
 	;;
 *)
@@ -54,7 +55,7 @@ if [ -n "$missing" ]; then
 		{ [ -n "$rcd" ] && rm -f /usr/sbin/policy-rc.d; exit 1; }
 	[ -n "$rcd" ] && rm -f /usr/sbin/policy-rc.d
 	# and the ones installed now stay off
-	for ps in mariadb-server:mariadb dovecot-pop3d:dovecot; do
+	for ps in mariadb-server:mariadb dovecot-pop3d:dovecot rbldnsd:rbldnsd; do
 		case " $missing " in
 		*" ${ps%%:*} "*)
 			command -v systemctl >/dev/null 2>&1 &&

@@ -65,6 +65,9 @@ run daemon-reload sh tests/daemon/reload.sh
 run daemon-socket sh tests/daemon/socket.sh
 run daemon-files sh tests/daemon/files.sh
 run daemon-abuse sh tests/daemon/abuse.sh
+# DNSBL: the resolver and the daemon against a real rbldnsd
+run dns-resolver sh tests/dns/resolver.sh
+run daemon-dnsbl sh tests/daemon/dnsbl.sh
 run bench-loadgen-smoke sh tests/bench/loadgen-smoke.sh
 if [ -x tests/milter/run-vectors.sh ] || [ -f tests/milter/run-vectors.sh ]; then
 	for v in tests/vectors/*.vec; do
@@ -81,6 +84,7 @@ fi
 if [ -f tests/mta/integration.sh ]; then
 	run "postfix+sendmail integration" sh tests/mta/integration.sh
 fi
+run "postfix+sendmail dnsbl and listeners" sh tests/mta/dnsbl.sh
 # SMTP-after-POP: relay-ctrl directory, MySQL relay table (private MariaDB),
 # Dovecot post-login hook end to end
 run pop-directory sh tests/pop/dir.sh

@@ -9,8 +9,10 @@
  */
 #include "config.h"
 #include "conf.h"
+#include "core/dnsbl.h"
 
 #include <confuse.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -29,7 +31,9 @@ enum ktype {
 	K_MODE,		/* octal file mode ("0660"), int */
 	K_REPLY,	/* "5xx x.y.z text": struct reply */
 	K_IDENT,	/* SQL table or column name: letters, digits, '_' */
-	K_WORD		/* one of the keyword list `words`, int */
+	K_WORD,		/* one of the keyword list `words`, int */
+	K_ZONES,	/* a list of DNSBL zones (dnsbl.h), one per line */
+	K_SERVERS	/* a list of "ip[:port]", joined with ',' */
 };
 
 struct keyword {
@@ -110,16 +114,42 @@ static const struct key keys[] = {
 	K("reply_routing", K_REPLY, reply_routing),
 	K("reply_ambiguous", K_REPLY, reply_ambiguous),
 	K("reply_deny", K_REPLY, reply_deny),
+	K("dnsbl_zones", K_ZONES, dnsbl_zones),
+	K("dnsbl_servers", K_SERVERS, dnsbl_servers),
+	KR("dnsbl_timeout", K_MS, dnsbl_timeout_ms, 1, 120),
+	K("dnsbl_fail_closed", K_BOOL, dnsbl_fail_closed),
+	K("rbl_before_auth", K_BOOL, rbl_before_auth),
+};
+
+/* listener "NAME" { ... }: keys of struct listener_policy */
+#undef F
+#define F(f) offsetof(struct listener_policy, f), \
+	sizeof(((struct listener_policy *)0)->f)
+static const struct key lkeys[] = {
+	K("require_auth", K_BOOL, require_auth),
+	K("dnsbl", K_BOOL, dnsbl),
+	K("pop_before_smtp", K_BOOL, pop),
+	K("reply_relay", K_REPLY, reply_relay),
+	K("reply_badmailfrom", K_REPLY, reply_badmailfrom),
+	K("reply_routing", K_REPLY, reply_routing),
+	K("reply_ambiguous", K_REPLY, reply_ambiguous),
+	K("reply_deny", K_REPLY, reply_deny),
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define N_LKEYS (sizeof(lkeys) / sizeof(lkeys[0]))
 
+/* The key an option of cfg is (a listener section has its own). */
 static const struct key *
-key_named(const char *name)
+key_named(const cfg_t *cfg, const char *name)
 {
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	int sec = cfg && cfg->name && strcmp(cfg->name, "listener") == 0;
+	const struct key *k = sec ? lkeys : keys;
+	size_t n = sec ? N_LKEYS : N_KEYS;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(k[i].name, name) == 0)
+			return &k[i];
 	return NULL;
 }
 
@@ -145,7 +175,7 @@ conf_errfn(cfg_t *cfg, const char *fmt, va_list ap)
 static int
 parse_word(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	const struct key *k = key_named(opt->name);
+	const struct key *k = key_named(cfg, opt->name);
 
 	for (const struct keyword *w = k->words; w->name; w++) {
 		if (strcmp(value, w->name) == 0) {
@@ -175,11 +205,84 @@ is_ident(const char *v)
 	return 1;
 }
 
+/* "ip", "ip:port", "[ipv6]:port" or a bare IPv6 address. */
+static int
+server_ok(const char *v)
+{
+	char host[64];
+	const char *port = NULL, *e;
+	unsigned char a[16];
+	size_t n;
+
+	if (v[0] == '[') {
+		if ((e = strchr(v, ']')) == NULL || (e[1] && e[1] != ':'))
+			return 0;
+		n = (size_t)(e - v - 1);
+		v++;
+		port = e[1] ? e + 2 : NULL;
+	} else if ((e = strchr(v, ':')) != NULL && strchr(e + 1, ':') == NULL) {
+		n = (size_t)(e - v);
+		port = e + 1;
+	} else {
+		n = strlen(v);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, v, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
+		return 0;
+	if (port) {
+		char *end;
+		long p = strtol(port, &end, 10);
+
+		if (*port == '\0' || *end != '\0' || p < 1 || p > 65535)
+			return 0;
+	}
+	return 1;
+}
+
+/* A list's values: each one checked, and all of them together must fit
+ * the field once joined. */
+static int
+validate_list(cfg_t *cfg, cfg_opt_t *opt, const struct key *k)
+{
+	struct dnsbl_list l;
+	char err[700];
+	size_t total = 0;
+
+	memset(&l, 0, sizeof(l));
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+
+		total += strlen(v) + 1;
+		if (k->type == K_SERVERS && !server_ok(v)) {
+			cfg_error(cfg, "%s: \"%s\" is not an address like \"127.0.0.1\", \"127.0.0.1:53\" or \"[::1]:53\"",
+				  opt->name, v);
+			return -1;
+		}
+		if (k->type == K_ZONES &&
+		    (strchr(v, '\n') != NULL ||
+		     dnsbl_add(&l, v, strlen(v), "dnsbl_zones", opt->name,
+			       i + 1, err, sizeof(err)) != 0)) {
+			cfg_error(cfg, "%s", strchr(v, '\n') ?
+				  "dnsbl_zones: a zone with a line break" : err);
+			return -1;
+		}
+	}
+	if (total >= k->size) {
+		cfg_error(cfg, "%s: too long (at most %zu bytes in all)",
+			  opt->name, k->size - 1);
+		return -1;
+	}
+	return 0;
+}
+
 /* Validate one value as libconfuse reads it (so the error has a line). */
 static int
 validate(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const struct key *k = key_named(opt->name);
+	const struct key *k = key_named(cfg, opt->name);
 	unsigned n = cfg_opt_size(opt) - 1;
 	const char *v = k->type == K_MODE || k->type == K_REPLY ||
 		k->type == K_IDENT ? cfg_opt_getnstr(opt, n) : NULL;
@@ -220,20 +323,26 @@ validate(cfg_t *cfg, cfg_opt_t *opt)
 			return -1;
 		}
 		return 0;
+	case K_ZONES:
+	case K_SERVERS:
+		return validate_list(cfg, opt, k);
 	default:
 		return 0;
 	}
 }
 
-/* The schema made from the table, with no defaults (settings.c has them). */
+/* The options made from a key table, with no defaults (settings.c has
+ * them); extra: room for more options after them. */
 static cfg_opt_t *
-schema(void)
+options(const struct key *keys, size_t n, size_t extra)
 {
-	cfg_opt_t *o = calloc(N_KEYS + 1, sizeof(*o));
+	cfg_opt_t *o = calloc(n + extra + 1, sizeof(*o));
 
 	if (o == NULL)
 		return NULL;
-	for (size_t i = 0; i < N_KEYS; i++) {
+	for (size_t i = 0; i < n + extra + 1; i++)
+		o[i] = (cfg_opt_t)CFG_END();
+	for (size_t i = 0; i < n; i++) {
 		const char *name = keys[i].name;
 
 		switch (keys[i].type) {
@@ -248,23 +357,63 @@ schema(void)
 			o[i] = (cfg_opt_t)CFG_INT_CB(name, 0, CFGF_NODEFAULT,
 						     parse_word);
 			break;
+		case K_ZONES:
+		case K_SERVERS:
+			o[i] = (cfg_opt_t)CFG_STR_LIST(name, NULL,
+						       CFGF_NODEFAULT);
+			break;
 		default:
 			o[i] = (cfg_opt_t)CFG_STR(name, NULL, CFGF_NODEFAULT);
 			break;
 		}
 		o[i].validcb = validate;
 	}
-	o[N_KEYS] = (cfg_opt_t)CFG_END();
 	return o;
 }
 
-/* Copy the keys the file set into *s (values are valid by now). */
-static void
-copy(cfg_t *cfg, struct settings *s)
+/* The whole schema: the keys, and the listener sections with theirs. */
+static cfg_opt_t *
+schema(cfg_opt_t **lopts)
 {
-	for (size_t i = 0; i < N_KEYS; i++) {
+	cfg_opt_t *o;
+
+	if ((*lopts = options(lkeys, N_LKEYS, 0)) == NULL)
+		return NULL;
+	if ((o = options(keys, N_KEYS, 1)) == NULL) {
+		free(*lopts);
+		return NULL;
+	}
+	o[N_KEYS] = (cfg_opt_t)CFG_SEC("listener", *lopts,
+				       CFGF_MULTI | CFGF_TITLE |
+				       CFGF_NO_TITLE_DUPES);
+	return o;
+}
+
+/* Join a list's values with sep into field (they fit: validate_list). */
+static void
+join(cfg_t *cfg, const char *name, char *field, size_t size, char sep)
+{
+	size_t o = 0;
+
+	field[0] = '\0';
+	for (unsigned i = 0; i < cfg_size(cfg, name); i++) {
+		int n = snprintf(field + o, size - o, "%s%s", o ? (char[]){ sep, 0 } : "",
+				 cfg_getnstr(cfg, name, i));
+
+		if (n < 0 || (size_t)n >= size - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/* Copy the keys the file set into the struct at base (values are valid
+ * by now). */
+static void
+copy_keys(cfg_t *cfg, const struct key *keys, size_t nkeys, void *base)
+{
+	for (size_t i = 0; i < nkeys; i++) {
 		const struct key *k = &keys[i];
-		char *field = (char *)s + k->off;
+		char *field = (char *)base + k->off;
 
 		if (cfg_size(cfg, k->name) == 0)
 			continue;
@@ -287,11 +436,48 @@ copy(cfg_t *cfg, struct settings *s)
 			reply_parse((struct reply *)(void *)field,
 				    cfg_getstr(cfg, k->name), '5', NULL, 0);
 			break;
+		case K_ZONES:
+			join(cfg, k->name, field, k->size, '\n');
+			break;
+		case K_SERVERS:
+			join(cfg, k->name, field, k->size, ',');
+			break;
 		default:	/* K_STR, K_IDENT */
 			snprintf(field, k->size, "%s", cfg_getstr(cfg, k->name));
 			break;
 		}
 	}
+}
+
+/* The settings, then each listener section over the global replies. */
+static int
+copy(cfg_t *cfg, struct settings *s, const char *path, char *err,
+     size_t errlen)
+{
+	unsigned n = cfg_size(cfg, "listener");
+
+	copy_keys(cfg, keys, N_KEYS, s);
+	if (n > LISTENERS_MAX) {
+		snprintf(err, errlen, "%s: more than %d listener sections",
+			 path, LISTENERS_MAX);
+		return -1;
+	}
+	s->n_listeners = (int)n;
+	for (unsigned i = 0; i < n; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "listener", i);
+		const char *name = cfg_title(sec);
+
+		if (name == NULL || name[0] == '\0' ||
+		    strlen(name) >= sizeof(s->listener[i].name)) {
+			snprintf(err, errlen, "%s:%d: listener: a name of 1 to %zu bytes, as the MTA sends it in {daemon_name}",
+				 path, sec->line,
+				 sizeof(s->listener[i].name) - 1);
+			return -1;
+		}
+		settings_listener_defaults(s, &s->listener[i], name);
+		copy_keys(sec, lkeys, N_LKEYS, &s->listener[i]);
+	}
+	return 0;
 }
 
 /* The file is opened non-blocking and must be a regular file: a FIFO or
@@ -324,18 +510,19 @@ open_config(const char *path, char *err, size_t errlen)
 int
 config_load(struct settings *s, const char *path, char *err, size_t errlen)
 {
-	cfg_opt_t *opts;
+	cfg_opt_t *opts, *lopts = NULL;
 	cfg_t *cfg;
 	FILE *fp;
 	int rc;
 
 	if ((fp = open_config(path, err, errlen)) == NULL)
 		return -1;
-	opts = schema();
+	opts = schema(&lopts);
 	cfg = opts ? cfg_init(opts, CFGF_NONE) : NULL;
 	conf_err[0] = '\0';
 	if (cfg == NULL) {
 		free(opts);
+		free(lopts);
 		fclose(fp);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
@@ -350,9 +537,10 @@ config_load(struct settings *s, const char *path, char *err, size_t errlen)
 	else if (rc != CFG_SUCCESS)	/* libconfuse said nothing */
 		snprintf(err, errlen, "%s:%d: cannot parse (a NUL byte, or an unterminated string?)",
 			 path, cfg->line);
-	else
-		copy(cfg, s);
+	else if (copy(cfg, s, path, err, errlen) != 0)
+		rc = CFG_PARSE_ERROR;
 	cfg_free(cfg);
 	free(opts);
+	free(lopts);
 	return rc == CFG_SUCCESS ? 0 : -1;
 }

@@ -6,12 +6,22 @@
 #include "policy.h"
 #include "addr.h"
 #include "ascii.h"
+#include "dnsbl.h"
 #include "suffix.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+/* A reply text: the listener's, else the global one. */
+#define RP(t, ss, f) ((ss)->lp ? &(ss)->lp->f : &(t)->s.f)
+
+/* On the listener: only SMTP AUTH lets a client relay; DNSBL and
+ * RBLSMTPD; SMTP-after-POP. */
+#define AUTH_ONLY(ss) ((ss)->lp && (ss)->lp->require_auth)
+#define DNSBL_ON(ss) (!(ss)->lp || (ss)->lp->dnsbl)
+#define POP_ON(ss) (!(ss)->lp || ((ss)->lp->pop && !(ss)->lp->require_auth))
 
 /* The client may relay for the rest of the session; why names the source. */
 static void
@@ -75,7 +85,7 @@ refuse_connection(struct session *ss, const struct verdict *v)
 
 void
 policy_connect(const struct tables *t, struct session *ss, const char *ip,
-	       const char *hostname, struct verdict *v)
+	       const char *hostname, const char *listener, struct verdict *v)
 {
 	char hit[64];
 	unsigned line;
@@ -86,6 +96,7 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 		memset(&ss->ip, 0, sizeof(ss->ip));
 	ss->has_host = host_normalise(hostname, ss->host, sizeof(ss->host));
 	snprintf(ss->rule_desc, sizeof(ss->rule_desc), "no rules file");
+	ss->lp = listener ? settings_listener(&t->s, listener) : NULL;
 
 	if (t->rules) {
 		/* tcpserver treats an unknown address as 0.0.0.0 */
@@ -101,18 +112,20 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 		rules_describe(t->rules, &ss->rule, ss->rule_desc,
 			       sizeof(ss->rule_desc));
 		if (ss->rule.deny) {
-			verdict_set(v, VERDICT_REJECT, &t->s.reply_deny,
+			verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_deny),
 				    "%s: deny", ss->rule_desc);
 			refuse_connection(ss, v);
 			return;
 		}
-		if (ss->rule.relayclient)
+		if (ss->rule.relayclient && !AUTH_ONLY(ss))
 			grant(ss, "%s sets RELAYCLIENT", ss->rule_desc);
 	}
-	if (!ss->relay && ss->ip.family &&
+	if (AUTH_ONLY(ss))
+		;	/* no grant by address or name on this listener */
+	else if (!ss->relay && ss->ip.family &&
 	    (line = match_relayclients(t, ss->ip.text, hit, sizeof(hit))))
 		grant(ss, "relayclients:%u \"%s\"", line, hit);
-	if (!ss->relay && ss->has_host &&
+	if (!ss->relay && ss->has_host && !AUTH_ONLY(ss) &&
 	    (line = match_domain_walk(t->relaydomains.set, ss->host, &h)))
 		grant(ss, "relaydomains:%u \"%s\"", line, h);
 	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
@@ -124,6 +137,64 @@ policy_set_pop(struct session *ss, const struct relay_oracle *pop)
 {
 	ss->pop = pop;
 	ss->pop_said_no = 0;
+}
+
+int
+policy_wants_dnsbl(const struct tables *t, const struct session *ss)
+{
+	return t->dnsbl.n > 0 && DNSBL_ON(ss) && !ss->conn_refused &&
+		ss->ip.family != 0 && !ss->rule.rblsmtpd_set &&
+		(t->s.rbl_before_auth || !ss->relay);
+}
+
+void
+policy_set_dnsbl(struct session *ss, const struct dnsbl_oracle *o)
+{
+	ss->dnsbl = o;
+	ss->rbl_state = 0;
+}
+
+/* Row 3b: RBLSMTPD or the DNSBL, asked once per connection.  1: blocked
+ * (v is the block), 0: not. */
+static int
+rbl_blocked(const struct tables *t, struct session *ss, struct verdict *v)
+{
+	if (!DNSBL_ON(ss))
+		return 0;
+	if (ss->rbl_state == 0) {
+		struct verdict *b = &ss->rbl_verdict;
+
+		ss->rbl_state = 1;
+		b->action = VERDICT_ACCEPT;
+		b->reason[0] = '\0';
+		if (ss->rule.rblsmtpd_set) {
+			if (dnsbl_rblsmtpd(ss->rule.rblsmtpd, ss->rule_desc, b))
+				ss->rbl_state = 2;
+			else
+				snprintf(b->reason, sizeof(b->reason),
+					 "no DNSBL: %s sets RBLSMTPD=\"\"",
+					 ss->rule_desc);
+		} else if (ss->dnsbl && t->dnsbl.n > 0 && ss->ip.family) {
+			ss->dnsbl->decide(ss->dnsbl->arg, b);
+			if (b->action != VERDICT_ACCEPT)
+				ss->rbl_state = 2;
+		}
+	}
+	if (ss->rbl_state != 2)
+		return 0;
+	*v = ss->rbl_verdict;
+	return 1;
+}
+
+/* Add what the DNSBL said ("; DNSBL: ... not listed") to a decision. */
+static void
+rbl_note(const struct session *ss, struct verdict *v)
+{
+	size_t n = strlen(v->reason), m = strlen(ss->rbl_verdict.reason);
+
+	if (ss->rbl_state == 1 && m > 0 && n + m + 3 < sizeof(v->reason))
+		snprintf(v->reason + n, sizeof(v->reason) - n, "; %s",
+			 ss->rbl_verdict.reason);
 }
 
 /* A MAIL-stage refusal: answered at RCPT, for every recipient. */
@@ -223,11 +294,11 @@ policy_mail(const struct tables *t, struct session *ss, const char *sender,
 	}
 	if (line) {
 		snprintf(why, sizeof(why), "badmailfrom:%u \"%s\"", line, key);
-		refuse_transaction(ss, VERDICT_REJECT, &t->s.reply_badmailfrom,
-				   why);
+		refuse_transaction(ss, VERDICT_REJECT,
+				   RP(t, ss, reply_badmailfrom), why);
 	}
 	/* relaymailfrom: a grant for the rest of the session; <> never */
-	if (!ss->relay && trusted && a.len > 0 &&
+	if (!ss->relay && trusted && a.len > 0 && !AUTH_ONLY(ss) &&
 	    relaymailfrom_match(t, ss, &a) < 0) {
 		verdict_tempfail(v, "cannot read %s",
 				 t->path[TF_RELAYMAILFROM_CDB]);
@@ -309,7 +380,8 @@ pop_relay(struct session *ss, struct verdict *v)
 	char why[sizeof(ss->relay_why)];
 	int rc;
 
-	if (ss->pop == NULL || ss->pop_said_no || ss->ip.family == 0)
+	if (ss->pop == NULL || ss->pop_said_no || ss->ip.family == 0 ||
+	    !POP_ON(ss))
 		return 0;
 	why[0] = '\0';
 	rc = ss->pop->ask(ss->pop->arg, ss->ip.text, ss->sender, why,
@@ -341,6 +413,8 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 		*v = ss->conn_verdict;
 		return;
 	}
+	if (t->s.rbl_before_auth && rbl_blocked(t, ss, v))
+		return;		/* rblsmtpd answers every RCPT so */
 	if (rcpt == NULL) {	/* malformed input: never read it as "<>" */
 		verdict_tempfail(v, "the MTA passed no recipient");
 		return;
@@ -365,7 +439,41 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 			    "relay client: SMTP AUTH user \"%s\"", ss->auth);
 		return;
 	}
+	/* a roaming user never waits for the DNSBL: while its answer is
+	 * still on the way, SMTP-after-POP is asked first (a lookup error
+	 * there is answered below, if the recipient needs it) */
+	if (ss->rbl_state == 0 && ss->dnsbl && ss->dnsbl->ready &&
+	    !ss->rule.rblsmtpd_set && DNSBL_ON(ss) &&
+	    !ss->dnsbl->ready(ss->dnsbl->arg)) {
+		struct verdict pv;
+
+		if (pop_relay(ss, &pv) == 1) {
+			verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
+				    "relay client: %s", ss->relay_why);
+			return;
+		}
+	}
+	if (rbl_blocked(t, ss, v)) {
+		/* a client listed, or blocked by RBLSMTPD, may still be a
+		 * roaming user who logged in over POP */
+		struct verdict pv;
+
+		switch (pop_relay(ss, &pv)) {
+		case 1:
+			verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
+				    "relay client: %s (not blocked: %s)",
+				    ss->relay_why, ss->rbl_verdict.reason);
+			break;
+		case -1:
+			*v = pv;
+			break;
+		default:
+			break;
+		}
+		return;
+	}
 	rcpt_unprivileged(t, ss, &a, mta_rcpt ? &m : NULL, v);
+	rbl_note(ss, v);
 	if (v->action == VERDICT_ACCEPT)
 		return;
 	switch (pop_relay(ss, v)) {
@@ -388,10 +496,11 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
  * sent its own reading (m) and it agrees, and then the MTA's, which is
  * the one it routes.  NULL (v set) when the recipient must be refused. */
 static const struct env_addr *
-judged_address(const struct tables *t, const struct env_addr *a,
-	       const struct env_addr *m, struct verdict *v)
+judged_address(const struct tables *t, const struct session *ss,
+	       const struct env_addr *a, const struct env_addr *m,
+	       struct verdict *v)
 {
-	const struct reply *r = &t->s.reply_ambiguous;
+	const struct reply *r = RP(t, ss, reply_ambiguous);
 
 	switch (a->form) {
 	case ADDR_PLAIN:
@@ -430,11 +539,11 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 	uint32_t lit;
 	int rc, via_localiphost = 0;
 
-	if ((j = judged_address(t, a, m, v)) == NULL)
+	if ((j = judged_address(t, ss, a, m, v)) == NULL)
 		return;
 	if (t->s.reject_sender_routing &&
 	    (addr_has_routing(a) || addr_has_routing(j))) {
-		verdict_set(v, VERDICT_REJECT, &t->s.reply_routing,
+		verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_routing),
 			    "sender-specified routing in \"%s\" (the MTA would relay it; reject_sender_routing)",
 			    addr_has_routing(a) ? a->addr : j->addr);
 		return;
@@ -463,7 +572,7 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 	}
 	ascii_lower(domain);
 	if (domain[0] == '\0') {
-		verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
+		verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_relay),
 			    "empty domain in \"%s\"", j->addr);
 		return;
 	}
@@ -479,8 +588,10 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 			    via_localiphost ? j->domain : "");
 		return;
 	}
-	verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
-		    "\"%s\" is not in rcpthosts%s and the client may not relay (%s)",
+	verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_relay),
+		    "\"%s\" is not in rcpthosts%s and the client may not relay (%s%s%s%s)",
 		    domain, t->morercpthosts.open ? " or morercpthosts.cdb" : "",
-		    ss->rule_desc);
+		    ss->rule_desc, AUTH_ONLY(ss) ? "; listener \"" : "",
+		    AUTH_ONLY(ss) ? ss->lp->name : "",
+		    AUTH_ONLY(ss) ? "\" requires SMTP AUTH" : "");
 }

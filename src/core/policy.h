@@ -12,6 +12,8 @@
  *   2. sender in badmailfrom                  -> 553 5.7.1 (even relay clients)
  *   3. client may relay (RELAYCLIENT rule, relayclients, relaydomains,
  *      relaymailfrom, SMTP AUTH)              -> accept
+ *   3b. RBLSMTPD text, or listed in a DNSBL  -> its block (451, or 553),
+ *      unless SMTP-after-POP makes it a relay client
  *   4. the address is ambiguous, or not plain and the MTA's own reading
  *      ({rcpt_addr}) is missing or differs   -> 553 5.7.1 (stricter than qmail)
  *   5. local part has '@', '%' or '!'         -> 553 5.7.1 (stricter than qmail)
@@ -30,8 +32,21 @@
  * the session, as relay-ctrl-check / vpopmail / IndiMail set RELAYCLIENT;
  * an unknown answer gives 451 4.3.0 for that recipient (never accept).
  * IndiMail's table also matches the sender, so a "no" is asked again at
- * the next MAIL FROM.  The oracle is the only part of a decision that may
- * do I/O, and it is the caller's.
+ * the next MAIL FROM.  The oracles are the only part of a decision that
+ * may do I/O, and they are the caller's.
+ *
+ * DNSBL (dnsbl.h): the lookups start at connect (policy_wants_dnsbl says
+ * whether they are needed); the first recipient of a client that may not
+ * relay asks for the answer, which then holds for the whole connection,
+ * for hosted recipients too, as with rblsmtpd.  $RBLSMTPD from the
+ * tcpserver rule decides instead when it is set.  With rbl_before_auth,
+ * row 3b comes right after row 1, before badmailfrom, for every client
+ * (rblsmtpd's own order: relay clients need RBLSMTPD="").
+ *
+ * A listener section (settings.h), chosen by the MTA's {daemon_name},
+ * can require SMTP AUTH (then no IP rule, relaymailfrom or POP login
+ * lets a client relay), turn the DNSBL and RBLSMTPD or SMTP-after-POP
+ * off, and has its own reply texts.
  */
 #ifndef QR_POLICY_H
 #define QR_POLICY_H
@@ -68,12 +83,32 @@ struct session {
 	const struct relay_oracle *pop;
 	int pop_said_no;
 	char sender[ADDR_MAX + 1];	/* this MAIL's sender, lower-case */
+
+	/* the listener's own policy (NULL: the global settings) */
+	const struct listener_policy *lp;
+
+	/* DNSBL: the oracle (not owned; NULL: no lookups), and the answer
+	 * for the connection once asked (0 not yet, 1 not blocked, 2 the
+	 * block in rbl_verdict) */
+	const struct dnsbl_oracle *dnsbl;
+	int rbl_state;
+	struct verdict rbl_verdict;
 };
 
 /* ip may be NULL or unparseable (then unknown: only rules that do not
- * depend on the address can match).  hostname as the MTA gives it. */
+ * depend on the address can match).  hostname as the MTA gives it;
+ * listener its {daemon_name} (NULL: none sent). */
 void policy_connect(const struct tables *t, struct session *ss,
-		    const char *ip, const char *hostname, struct verdict *v);
+		    const char *ip, const char *hostname, const char *listener,
+		    struct verdict *v);
+
+/* After policy_connect(): 1 if the client's DNSBL lookups are needed
+ * (zones configured and on for its listener, no RBLSMTPD in its rule, its
+ * address known, and not already a relay client unless rbl_before_auth),
+ * so the caller starts them now and passes their oracle (policy_set_dnsbl);
+ * then the queries in t->dnsbl. */
+int policy_wants_dnsbl(const struct tables *t, const struct session *ss);
+void policy_set_dnsbl(struct session *ss, const struct dnsbl_oracle *o);
 
 /* Ask this SMTP-after-POP oracle (NULL: none) in the session; call after
  * policy_connect().  It must outlive the session. */

@@ -53,6 +53,15 @@ decode(const struct rules *r, const char *d, unsigned dlen,
 			m->relayclient = 1;
 		} else if (n == 12 && memcmp(d, "-RELAYCLIENT", 12) == 0) {
 			m->relayclient = 0;
+		} else if (n >= 10 && memcmp(d, "+RBLSMTPD=", 10) == 0) {
+			size_t vl = n - 10 < sizeof(m->rblsmtpd) - 1 ?
+				n - 10 : sizeof(m->rblsmtpd) - 1;
+
+			m->rblsmtpd_set = 1;
+			memcpy(m->rblsmtpd, d + 10, vl);
+			m->rblsmtpd[vl] = '\0';
+		} else if (n == 9 && memcmp(d, "-RBLSMTPD", 9) == 0) {
+			m->rblsmtpd_set = 0;
 		}
 		d += n + 1;
 	}

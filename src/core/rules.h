@@ -22,6 +22,8 @@ struct rule_match {
 	int found;		/* 0: no rule matched (tcpserver allows) */
 	int deny;
 	int relayclient;	/* RELAYCLIENT set, possibly to "" */
+	int rblsmtpd_set;	/* RBLSMTPD set, possibly to "" */
+	char rblsmtpd[256];	/* its value (cut) */
 	char key[320];		/* the key that matched */
 	unsigned lineno;	/* text rules: line number; cdb: 0 */
 };

@@ -46,6 +46,7 @@ settings_defaults(struct settings *s)
 	snprintf(s->socket, sizeof(s->socket),
 		 "unix:/run/qrelay-milter/qrelay-milter.sock");
 	s->socket_mode = -1;
+	s->dnsbl_timeout_ms = 5000;
 	s->reload_interval_ms = 1000;
 	s->stale_warn_ms = 60000;
 	snprintf(s->status_file, sizeof(s->status_file),
@@ -58,4 +59,28 @@ settings_defaults(struct settings *s)
 	s->max_session_time = 3600;
 	snprintf(s->syslog_facility, sizeof(s->syslog_facility), "mail");
 	snprintf(s->syslog_ident, sizeof(s->syslog_ident), "qrelay-milter");
+}
+
+void
+settings_listener_defaults(const struct settings *s,
+			   struct listener_policy *lp, const char *name)
+{
+	memset(lp, 0, sizeof(*lp));
+	snprintf(lp->name, sizeof(lp->name), "%s", name);
+	lp->dnsbl = 1;
+	lp->pop = 1;
+	lp->reply_relay = s->reply_relay;
+	lp->reply_badmailfrom = s->reply_badmailfrom;
+	lp->reply_routing = s->reply_routing;
+	lp->reply_ambiguous = s->reply_ambiguous;
+	lp->reply_deny = s->reply_deny;
+}
+
+const struct listener_policy *
+settings_listener(const struct settings *s, const char *name)
+{
+	for (int i = 0; i < s->n_listeners; i++)
+		if (strcmp(s->listener[i].name, name) == 0)
+			return &s->listener[i];
+	return NULL;
 }

@@ -10,6 +10,19 @@
 #include "verdict.h"
 
 #define SETTINGS_PATH_MAX 1024
+#define LISTENERS_MAX 8
+
+/* A listener's own policy (listener "NAME" { ... } in the configuration),
+ * for the connections whose {daemon_name} is NAME: the submission port
+ * can require SMTP AUTH and skip the DNSBL while port 25 does not. */
+struct listener_policy {
+	char name[64];
+	int require_auth;		/* only SMTP AUTH lets a client relay */
+	int dnsbl;			/* DNSBL lookups for its clients */
+	int pop;			/* SMTP-after-POP for its clients */
+	struct reply reply_relay, reply_badmailfrom, reply_routing,
+		reply_ambiguous, reply_deny;
+};
 
 enum { POP_BACKEND_NONE = 0, POP_BACKEND_DIR, POP_BACKEND_MYSQL };
 enum { POP_SCHEMA_VPOPMAIL = 0, POP_SCHEMA_INDIMAIL };
@@ -47,6 +60,21 @@ struct settings {
 	int mysql_pool;			/* connections kept open */
 	int mysql_retry_ms;		/* after a failure, fail fast this long */
 
+	/* DNSBL (dnsbl.h): zones from the configuration, one per line (the
+	 * control directory's dnsbllist adds its own), the servers to ask
+	 * ("ip[:port],..." or "" for the system's resolver), how long a
+	 * connection's lookups may take in all, and rblsmtpd's -c */
+	char dnsbl_zones[4096];
+	char dnsbl_servers[512];
+	int dnsbl_timeout_ms;
+	int dnsbl_fail_closed;
+	int rbl_before_auth;		/* rblsmtpd's order: block relay
+					 * clients and AUTH users too */
+
+	/* per-listener policies ({daemon_name}) */
+	int n_listeners;
+	struct listener_policy listener[LISTENERS_MAX];
+
 	/* replies */
 	struct reply reply_relay;	/* 553 5.7.1 ... rcpthosts */
 	struct reply reply_badmailfrom;	/* 553 5.7.1 ... badmailfrom */
@@ -75,5 +103,14 @@ struct settings {
 };
 
 void settings_defaults(struct settings *s);
+
+/* A listener section's defaults: DNSBL and SMTP-after-POP on, no AUTH
+ * requirement, the global replies of s. */
+void settings_listener_defaults(const struct settings *s,
+				struct listener_policy *lp, const char *name);
+
+/* The section for a {daemon_name}, or NULL (the global settings). */
+const struct listener_policy *settings_listener(const struct settings *s,
+						const char *name);
 
 #endif

@@ -22,6 +22,7 @@ static const char *const file_names[TF_COUNT] = {
 	[TF_BADMAILFROM] = "badmailfrom",
 	[TF_ME] = "me",
 	[TF_LOCALIPHOST] = "localiphost",
+	[TF_DNSBLLIST] = "dnsbllist",
 };
 
 struct tables_ref {
@@ -63,7 +64,21 @@ tables_new(const struct settings *s)
 			snprintf(t->path[i], sizeof(t->path[i]), "%s/%s",
 				 s->control_dir, file_names[i]);
 	}
+	/* checked when the configuration was read; tables_finish says so
+	 * if a caller passed zones that do not parse */
+	if (dnsbl_parse(&t->dnsbl, s->dnsbl_zones, strlen(s->dnsbl_zones),
+			"dnsbl_zones", "dnsbl_zones", t->dnsbl_err,
+			sizeof(t->dnsbl_err)) != 0 && t->dnsbl_err[0] == '\0')
+		snprintf(t->dnsbl_err, sizeof(t->dnsbl_err), "dnsbl_zones: invalid");
 	return t;
+}
+
+int
+tables_set_dnsbl(struct tables *t, const char *text, size_t len, char *err,
+		 size_t errlen)
+{
+	return dnsbl_parse(&t->dnsbl, text, len, "dnsbllist",
+			   t->path[TF_DNSBLLIST], err, errlen);
 }
 
 /* The files that are lists of entries (loaded into sets). */
@@ -313,6 +328,10 @@ int
 tables_finish(struct tables *t, tables_warn_fn warn, void *warnarg,
 	      char *err, size_t errlen)
 {
+	if (t->dnsbl_err[0]) {
+		snprintf(err, errlen, "%s", t->dnsbl_err);
+		return -1;
+	}
 	if (check_open_relay(t, warn, warnarg, err, errlen) != 0)
 		return -1;
 	/* the sets point into the text buffers; the per-line index is no

@@ -20,6 +20,7 @@
 
 #include "cdbmap.h"
 #include "ctllines.h"
+#include "dnsbl.h"
 #include "rules.h"
 #include "settings.h"
 #include "strset.h"
@@ -35,6 +36,7 @@ enum tables_file {
 	TF_ME,
 	TF_LOCALIPHOST,
 	TF_RULES,
+	TF_DNSBLLIST,
 	TF_COUNT
 };
 
@@ -76,6 +78,8 @@ struct tables {
 	char localiphost[256];		/* replaces [local-ip] literals */
 	uint32_t *local_v4;		/* this host's IPv4 addresses */
 	int n_local_v4;
+	struct dnsbl_list dnsbl;	/* dnsbl_zones, then dnsbllist */
+	char dnsbl_err[600];		/* dnsbl_zones did not parse */
 };
 
 typedef void (*tables_warn_fn)(void *arg, const char *msg);
@@ -105,6 +109,11 @@ void tables_set_rules(struct tables *t, struct rules *r);
  * control/me), and this host's IPv4 addresses (malloc'ed, taken over). */
 void tables_set_localiphost(struct tables *t, const char *name);
 void tables_set_local_v4(struct tables *t, uint32_t *v, int n);
+
+/* control/dnsbllist's text (len bytes): its zones follow the
+ * configuration's dnsbl_zones.  0, or -1 with "path:line: why" in err. */
+int tables_set_dnsbl(struct tables *t, const char *text, size_t len,
+		     char *err, size_t errlen);
 
 /* Take file f's piece from prev instead of reading the file again (the
  * caller has checked that the file has not changed: same path, same

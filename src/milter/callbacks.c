@@ -12,6 +12,7 @@
 #include "snapshot.h"
 #include "core/addr.h"
 #include "core/policy.h"
+#include "dns/rbl.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@ struct conn {
 	struct snap *snap;
 	int nr_mail;		/* the MTA agreed not to wait for a MAIL reply */
 	struct session ss;
+	struct rbl_conn rbl;	/* its DNSBL lookups */
 	/* for the log only: the core judges the whole texts (policy_mail) */
 	char from[ADDR_MAX + 8];
 	char mta_from[ADDR_MAX + 8];	/* its {mail_addr}; "" if none */
@@ -34,6 +36,7 @@ struct conn {
 };
 
 static atomic_int warned_symlist, warned_macros, warned_rcpt_macros;
+static atomic_int warned_servers;
 
 /* The macros we need at MAIL: the AUTH user; {mail_addr}, the MTA's own
  * reading of the sender (the envelope sender it will use); and
@@ -45,8 +48,10 @@ static atomic_int warned_symlist, warned_macros, warned_rcpt_macros;
  * TEMP: not): like tcpserver -p, only a confirmed name may match =host
  * rules and relaydomains.  Both MTAs already pass "[ip]" as the host name
  * when the name did not confirm; the macro also covers what they do not
- * (Sendmail run from inetd or with -bs). */
-static char conn_macros[] = "{client_resolve}";
+ * (Sendmail run from inetd or with -bs).  And {daemon_name}, the
+ * listener the client came in on (Postfix milter_macro_daemon_name,
+ * Sendmail DAEMON_OPTIONS Name=), which picks a listener section. */
+static char conn_macros[] = "{client_resolve} {daemon_name}";
 static char mail_macros[] = "{auth_authen} {auth_type} {mail_mailer} {mail_addr}";
 static char rcpt_macros[] = "{rcpt_addr} {rcpt_mailer}";
 
@@ -159,16 +164,19 @@ log_decision(const char *stage, const struct conn *c, const char *rcpt,
 	char qhost[sizeof(c->ss.host) * 4], qauth[sizeof(c->ss.auth) * 4];
 	char qfrom[F], qmfrom[F], qrcpt[F], qmrcpt[F];
 	char qreply[sizeof(reply) * 4], qreason[sizeof(v->reason) * 4];
-
+	char lst[sizeof(c->ss.lp->name) * 4 + 16] = "", ql[sizeof(lst)];
 	char cut[48] = "";
 
 	reply_format(&v->reply, reply, sizeof(reply));
 	/* a sender too long for the log's copy: say how long it was */
 	if (c->from_len >= sizeof(c->from))
 		snprintf(cut, sizeof(cut), " from_bytes=%zu", c->from_len);
+	if (c->ss.lp)
+		snprintf(lst, sizeof(lst), " listener=\"%s\"",
+			 esc(c->ss.lp->name, ql, sizeof(ql)));
 	log_msg(v->action == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE,
-		"decision stage=%s client=%s host=\"%s\" auth=\"%s\" from=\"%s\"%s mta_from=\"%s\" rcpt=\"%s\" mta_rcpt=\"%s\" verdict=%s reply=\"%s\" reason=\"%s\"",
-		stage, c->ss.ip.family ? c->ss.ip.text : "unknown",
+		"decision stage=%s client=%s%s host=\"%s\" auth=\"%s\" from=\"%s\"%s mta_from=\"%s\" rcpt=\"%s\" mta_rcpt=\"%s\" verdict=%s reply=\"%s\" reason=\"%s\"",
+		stage, c->ss.ip.family ? c->ss.ip.text : "unknown", lst,
 		esc(c->ss.has_host ? c->ss.host : "-", qhost, sizeof(qhost)),
 		esc(c->ss.auth[0] ? c->ss.auth : "-", qauth, sizeof(qauth)),
 		esc(c->from[0] ? c->from : "-", qfrom, sizeof(qfrom)), cut,
@@ -187,6 +195,7 @@ retired(struct conn *c)
 {
 	if (c->snap == NULL || !snapshot_expired(c->snap))
 		return 0;
+	rbl_end(&c->rbl);	/* its zone list goes with the snapshot */
 	snapshot_release(c->snap);
 	c->snap = NULL;
 	log_msg(LOG_NOTICE, "session client=%s outlived several table reloads; tempfail (the client will retry)",
@@ -200,6 +209,7 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	char ip[INET6_ADDRSTRLEN] = "";
 	struct conn *c = smfi_getpriv(ctx);
 	struct verdict v;
+	const struct tables *t;
 	const char *resolve;
 
 	if (c == NULL) {	/* negotiate could not allocate it */
@@ -212,7 +222,8 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 			return SMFIS_TEMPFAIL;
 		}
 	}
-	snapshot_release(c->snap);	/* NULL unless connect came twice */
+	rbl_end(&c->rbl);		/* none unless connect came twice */
+	snapshot_release(c->snap);
 	c->snap = snapshot_acquire();
 	if (c->snap == NULL) {
 		log_msg(LOG_ERR, "connect: no tables loaded; tempfail");
@@ -228,9 +239,19 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	resolve = smfi_getsymval(ctx, "{client_resolve}");
 	if (resolve && strcmp(resolve, "OK") != 0)
 		hostname = NULL;	/* the name did not forward-confirm */
-	policy_connect(snapshot_tables(c->snap), &c->ss, ip[0] ? ip : NULL,
-		       hostname, &v);
+	t = snapshot_tables(c->snap);
+	policy_connect(t, &c->ss, ip[0] ? ip : NULL, hostname,
+		       smfi_getsymval(ctx, "{daemon_name}"), &v);
 	policy_set_pop(&c->ss, snapshot_oracle(c->snap));
+	/* the DNSBL queries go out now and overlap the session */
+	if (v.action == VERDICT_ACCEPT && policy_wants_dnsbl(t, &c->ss)) {
+		if (strcmp(t->s.dnsbl_servers, rbl_servers()) != 0 &&
+		    atomic_exchange(&warned_servers, 1) == 0)
+			log_msg(LOG_WARNING, "warning: dnsbl_servers changed to \"%s\"; the DNSBL queries still go to \"%s\" until the daemon is restarted",
+				t->s.dnsbl_servers, rbl_servers()[0] ?
+				rbl_servers() : "the system's resolver");
+		policy_set_dnsbl(&c->ss, rbl_start(&c->rbl, t, &c->ss));
+	}
 	if (v.action != VERDICT_ACCEPT)
 		log_decision("connect", c, NULL, NULL, &v);
 	return answer(ctx, &v);
@@ -308,6 +329,7 @@ qr_close(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c) {
+		rbl_end(&c->rbl);
 		snapshot_release(c->snap);
 		free(c);
 		smfi_setpriv(ctx, NULL);

@@ -24,6 +24,8 @@
 #include "snapshot.h"
 #include "sockspec.h"
 #include "conf/conf.h"
+#include "dns/rbl.h"
+#include "dns/resolver.h"
 #include "pop/pop.h"
 #include "tables/load.h"
 #include "util/log.h"
@@ -361,6 +363,10 @@ main(int argc, char **argv)
 	 * (glibc would otherwise raise this threshold after the first free
 	 * and keep later tables in the heap) */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	if (dns_library_init() != 0) {	/* c-ares: before any thread */
+		fprintf(stderr, "qrelay-milter: cannot initialise c-ares\n");
+		return 1;
+	}
 	parse_options(argc, argv);
 	if (build_settings(&s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "qrelay-milter: %s\n", err);
@@ -420,6 +426,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	set_thread_stack_size();	/* before the first thread starts */
+	if (rbl_open(s.dnsbl_servers, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "cannot start: dnsbl_servers: %s", err);
+		pidfile_remove(s.pidfile);
+		return 1;
+	}
 	if (guard_start(s.max_connections, s.max_session_time) != 0 ||
 	    snapshot_start_watcher() != 0 ||
 	    pthread_create(&mt, NULL, milter_thread, NULL) != 0) {
@@ -439,6 +450,7 @@ main(int argc, char **argv)
 	guard_stop();
 	snapshot_stop_watcher();
 	snapshot_shutdown();
+	rbl_close();
 	pidfile_remove(s.pidfile);
 	log_msg(milter_rc == MI_SUCCESS ? LOG_INFO : LOG_ERR, "stopped%s",
 		milter_rc == MI_SUCCESS ? "" : " (libmilter failed)");

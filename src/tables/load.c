@@ -41,6 +41,21 @@ load_cdb(struct tables *t, enum tables_file f, char *err, size_t errlen)
 	return rc < 0 ? -1 : 0;
 }
 
+/* control/dnsbllist, if it exists.  0 or -1. */
+static int
+load_dnsbl(struct tables *t, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int rc = ctl_slurp(t->path[TF_DNSBLLIST], &text, &len, err, errlen);
+
+	if (rc <= 0)
+		return rc;
+	rc = tables_set_dnsbl(t, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
 /* The first line of a control file into out: 1, 0 absent or empty, -1. */
 static int
 first_line(const char *path, char *out, size_t outlen, char *err,
@@ -101,6 +116,9 @@ load_all(struct tables *t, const struct tables *prev, tables_warn_fn warn,
 			return -1;
 		tables_set_rules(t, r);
 	}
+	if (!shared(t, prev, TF_DNSBLLIST) &&
+	    load_dnsbl(t, err, errlen) != 0)
+		return -1;
 	if ((n = localip_v4(&v4)) < 0) {
 		snprintf(err, errlen, "cannot list local addresses: %s",
 			 strerror(errno));

@@ -4,6 +4,7 @@
  * SMTP-after-POP logins.
  *
  *   qrelayctl [-c FILE] check [-d DIR] [-x FILE] --ip ADDR [--host NAME]
+ *                   [--listener NAME] [--no-dns]
  *                   [--auth USER] [--from ADDR [--mail-addr ADDR]]
  *                   [--rcpt-addr ADDR]... RCPT...
  *
@@ -14,7 +15,10 @@
  * goes with the n-th RCPT.  Without them, check decides as the daemon does
  * when the MTA sends no such macro (only plain addresses are judged).
  * Exit: 0 all accepted, 1 a reject, 2 a tempfail, 111 usage/config error.
- * With a configured SMTP-after-POP backend, check asks it like the daemon.
+ * With a configured SMTP-after-POP backend, check asks it like the daemon;
+ * with DNSBL zones it looks the client up like the daemon (--no-dns: it
+ * does not) and prints a last line "dnsbl | what the lists said".
+ * --listener is the {daemon_name} the MTA would send.
  *
  *   qrelayctl [-c FILE] allow ADDR [USER]   record a POP/IMAP login
  *   qrelayctl [-c FILE] expire              remove stale entries
@@ -30,6 +34,8 @@
 #include "config.h"
 #include "conf/conf.h"
 #include "core/policy.h"
+#include "dns/rbl.h"
+#include "dns/resolver.h"
 #include "pop/pop.h"
 #include "tables/load.h"
 
@@ -51,6 +57,7 @@ help(FILE *f)
 {
 	fprintf(f,
 		"usage: qrelayctl [-c FILE] check [-d DIR] [-x FILE] --ip ADDR [--host NAME]\n"
+		"                       [--listener NAME] [--no-dns]\n"
 		"                       [--auth USER] [--from ADDR [--mail-addr ADDR]]\n"
 		"                       [--rcpt-addr ADDR]... RCPT...\n"
 		"       qrelayctl [-c FILE] allow ADDR [USER]\n"
@@ -107,6 +114,8 @@ print_verdict(const char *rcpt, const struct verdict *v)
 
 struct check_args {
 	const char *dir, *rules, *ip, *host, *auth, *from, *mail_addr;
+	const char *listener;
+	int no_dns;
 	const char **rcpt_addr;
 	int n_rcpt_addr;
 	char **rcpts;
@@ -124,6 +133,8 @@ check_options(int argc, char **argv, struct check_args *a,
 		{ "from", required_argument, NULL, 'F' },
 		{ "mail-addr", required_argument, NULL, 'M' },
 		{ "rcpt-addr", required_argument, NULL, 'R' },
+		{ "listener", required_argument, NULL, 'L' },
+		{ "no-dns", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -142,6 +153,8 @@ check_options(int argc, char **argv, struct check_args *a,
 		case 'F': a->from = optarg; break;
 		case 'M': a->mail_addr = optarg; break;
 		case 'R': a->rcpt_addr[a->n_rcpt_addr++] = optarg; break;
+		case 'L': a->listener = optarg; break;
+		case 'N': a->no_dns = 1; break;
 		case 'h': help(stdout); exit(0);
 		case ':': usage("check: option needs a value", argv[optind - 1]);
 			  break;
@@ -161,6 +174,45 @@ check_options(int argc, char **argv, struct check_args *a,
 	}
 }
 
+/* What the lists said, or why they were not asked. */
+static const char *
+dnsbl_summary(const struct tables *t, const struct session *ss,
+	      const struct check_args *a, struct rbl_conn *rbl, int dns)
+{
+	static char out[sizeof(ss->rbl_verdict.reason) + 600];
+	struct verdict v;
+
+	if (a->no_dns && ss->rbl_state != 2 && !ss->rule.rblsmtpd_set)
+		return "not looked up (--no-dns)";
+	if (ss->rbl_state != 0) {
+		if (ss->rbl_state == 2) {
+			char reply[sizeof(v.reply.text) + 32];
+
+			reply_format(&ss->rbl_verdict.reply, reply,
+				     sizeof(reply));
+			snprintf(out, sizeof(out), "blocked: %s | %s", reply,
+				 ss->rbl_verdict.reason);
+		} else {
+			snprintf(out, sizeof(out), "not blocked: %s",
+				 ss->rbl_verdict.reason[0] ?
+				 ss->rbl_verdict.reason : "no lookup");
+		}
+		return out;
+	}
+	if (dns) {	/* asked at connect, but no recipient needed it */
+		rbl->oracle.decide(rbl->oracle.arg, &v);
+		snprintf(out, sizeof(out), "not needed (a relay client); the lists say: %s%s%s",
+			 v.action == VERDICT_ACCEPT ? "" : "blocked, ",
+			 v.reason, "");
+		return out;
+	}
+	if (ss->lp && !ss->lp->dnsbl)
+		return "off for this listener";
+	if (ss->relay && !t->s.rbl_before_auth)
+		return "not looked up: a relay client";
+	return "not looked up";
+}
+
 static int
 cmd_check(int argc, char **argv, const char *config, int config_given)
 {
@@ -171,8 +223,9 @@ cmd_check(int argc, char **argv, const char *config, int config_given)
 	struct verdict v;
 	struct client_ip probe;
 	struct pop *pop;
+	struct rbl_conn rbl;
 	char err[1024];
-	int worst = 0;
+	int worst = 0, dns = 0;
 
 	/* at most one --rcpt-addr per argument */
 	if ((a.rcpt_addr = calloc((size_t)argc, sizeof(*a.rcpt_addr))) == NULL) {
@@ -206,8 +259,20 @@ cmd_check(int argc, char **argv, const char *config, int config_given)
 		return EXIT_USAGE;
 	}
 	/* a refusal at connect or MAIL is replayed by policy_rcpt() */
-	policy_connect(t, &ss, a.ip, a.host, &v);
+	policy_connect(t, &ss, a.ip, a.host, a.listener, &v);
 	policy_set_pop(&ss, pop_oracle(pop));
+	if (v.action == VERDICT_ACCEPT && !a.no_dns &&
+	    policy_wants_dnsbl(t, &ss)) {
+		if (rbl_open(s.dnsbl_servers, err, sizeof(err)) != 0) {
+			fprintf(stderr, "qrelayctl: dnsbl_servers: %s\n", err);
+			pop_close(pop);
+			tables_free(t);
+			free(a.rcpt_addr);
+			return EXIT_USAGE;
+		}
+		dns = 1;
+		policy_set_dnsbl(&ss, rbl_start(&rbl, t, &ss));
+	}
 	if (v.action == VERDICT_ACCEPT)
 		policy_mail(t, &ss, a.from, a.mail_addr, a.auth, &v);
 	for (int i = 0; i < a.n_rcpts; i++) {
@@ -218,6 +283,12 @@ cmd_check(int argc, char **argv, const char *config, int config_given)
 			worst = 2;
 		else if (v.action == VERDICT_REJECT && worst < 1)
 			worst = 1;
+	}
+	if (t->dnsbl.n > 0 || (ss.rule.rblsmtpd_set && ss.rule.rblsmtpd[0]))
+		printf("dnsbl | %s\n", dnsbl_summary(t, &ss, &a, &rbl, dns));
+	if (dns) {
+		rbl_end(&rbl);
+		rbl_close();
 	}
 	pop_close(pop);
 	tables_free(t);

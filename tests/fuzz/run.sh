@@ -31,11 +31,11 @@ if [ ! -f "$build/config.h" ]; then
 	echo "0 passed, 1 failed"; exit 1
 fi
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$build -Isrc -DSYSCONFDIR=\"/etc\""
-CORE="src/core/verdict.c src/core/settings.c src/core/ip.c src/core/addr.c src/core/ctllines.c src/core/strset.c src/core/cdbmap.c src/core/rules.c src/core/tables.c src/core/policy.c"
+CORE="src/core/verdict.c src/core/settings.c src/core/ip.c src/core/addr.c src/core/ctllines.c src/core/strset.c src/core/cdbmap.c src/core/rules.c src/core/tables.c src/core/dnsbl.c src/core/policy.c"
 TABLES="src/tables/file.c src/tables/ctlfile.c src/tables/cdbfile.c src/tables/tcprules.c"
-for name in addr rules ctl cdb conf decision; do
+for name in addr rules ctl cdb conf decision dnsbl; do
 	case $name in
-	addr) srcs="$CORE" libs="-lcdb" ;;
+	addr | dnsbl) srcs="$CORE" libs="-lcdb" ;;
 	rules | ctl | cdb | decision) srcs="$CORE $TABLES" libs="-lcdb" ;;
 	conf) srcs="$CORE src/conf/conf.c" libs="-lcdb -lconfuse" ;;
 	esac

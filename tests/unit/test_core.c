@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "core/addr.h"
+#include "core/dnsbl.h"
 #include "core/ip.h"
 #include "core/policy.h"
 #include "core/strset.h"
@@ -552,7 +553,7 @@ test_policy_stages(void)
 	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
 	      "policy tables built: %s", err);
 
-	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
+	policy_connect(t, &ss, "9.9.9.9", NULL, NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT, "connect accepted");
 	policy_rcpt(t, &ss, "<a@EXAMPLE.COM>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT && !strstr(v.reason, "localiphost"),
@@ -604,7 +605,7 @@ test_policy_stages(void)
 		tables_free(t);
 		return;
 	}
-	policy_connect(t, &ss, "9.9.9.9", NULL, &v);
+	policy_connect(t, &ss, "9.9.9.9", NULL, NULL, &v);
 	CHECK(v.action == VERDICT_TEMPFAIL, "connect tempfails on a rules read error");
 	policy_mail(t, &ss, "<s@x.org>", NULL, "alice", &v);
 	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
@@ -666,7 +667,7 @@ test_policy_pop(void)
 	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0,
 	      "pop tables built: %s", err);
 
-	policy_connect(t, &ss, "192.0.2.7", NULL, &v);
+	policy_connect(t, &ss, "192.0.2.7", NULL, NULL, &v);
 	policy_set_pop(&ss, &o);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
@@ -681,7 +682,7 @@ test_policy_pop(void)
 	CHECK(v.action == VERDICT_REJECT && strstr(v.reason, "badmailfrom"),
 	      "badmailfrom beats SMTP-after-POP (%s)", v.reason);
 
-	policy_connect(t, &ss, "192.0.2.20", NULL, &v);
+	policy_connect(t, &ss, "192.0.2.20", NULL, NULL, &v);
 	policy_set_pop(&ss, &o);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
@@ -691,7 +692,7 @@ test_policy_pop(void)
 	CHECK(v.action == VERDICT_TEMPFAIL && strcmp(v.reply.code, "451") == 0,
 	      "unreadable entry: foreign recipient 451 (%s)", v.reason);
 
-	policy_connect(t, &ss, "192.0.2.99", NULL, &v);
+	policy_connect(t, &ss, "192.0.2.99", NULL, NULL, &v);
 	policy_set_pop(&ss, &o);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
 	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
@@ -700,6 +701,297 @@ test_policy_pop(void)
 	      "no file: 553 (%s)", v.reason);
 	tables_free(t);
 	d.ops->close(d.impl);
+}
+
+
+/* The zone list, the names looked up, dnsbl_decide (rblsmtpd's meaning)
+ * and RBLSMTPD, in the core. */
+static void
+test_dnsbl(void)
+{
+	struct dnsbl_list l;
+	struct dnsbl_result r[4];
+	struct client_ip ip, ip6;
+	struct verdict v;
+	char err[600], q[300], clean[300];
+	const char *list = "# comment\n\n+wl.test\n  Bl.Test  \n-perm.test\na.test:Listed %IP% here\r\n";
+
+	memset(&l, 0, sizeof(l));
+	CHECK(dnsbl_parse(&l, list, strlen(list), "dnsbllist", "/c/dnsbllist",
+			  err, sizeof(err)) == 0 && l.n == 4,
+	      "dnsbllist parses: 4 zones (%s)", err);
+	CHECK(l.zone[0].kind == DNSBL_ALLOW && l.zone[1].kind == DNSBL_TXT &&
+	      !l.zone[1].permanent && l.zone[2].permanent &&
+	      l.zone[3].kind == DNSBL_A && l.zone[1].lineno == 4,
+	      "kinds: +allow, TXT, -permanent, A with text; line numbers");
+	CHECK_STR(l.zone[1].zone, "bl.test", "zone lower-cased, blanks cut");
+	CHECK_STR(l.zone[3].text, "Listed %IP% here", "A zone's text");
+	{
+		static const char *const badz[] = {
+			"bad zone", "a..b", ".a", "+wl.test:text", "x.test:",
+			"-", "a_b!"
+		};
+
+		for (size_t i = 0; i < sizeof(badz) / sizeof(badz[0]); i++) {
+			struct dnsbl_list b;
+
+			memset(&b, 0, sizeof(b));
+			CHECK(dnsbl_parse(&b, badz[i], strlen(badz[i]),
+					  "dnsbllist", "/c/dnsbllist", err,
+					  sizeof(err)) == -1 &&
+			      strncmp(err, "/c/dnsbllist:1: ", 16) == 0,
+			      "refused, file and line named: %s", err);
+		}
+	}
+	ip_parse(&ip, "192.0.2.7");
+	ip_parse(&ip6, "2001:db8::1");
+	CHECK(dnsbl_qname(&ip, "bl.test", q, sizeof(q)) == 0, "v4 qname");
+	CHECK_STR(q, "7.2.0.192.bl.test", "IPv4: reversed octets");
+	CHECK(dnsbl_qname(&ip6, "bl.test", q, sizeof(q)) == 0, "v6 qname");
+	CHECK_STR(q, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.test",
+		  "IPv6: 32 reversed nibbles");
+
+	memset(r, 0, sizeof(r));
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 0, &v) == DNSBL_WAIT,
+	      "nothing answered yet: wait");
+	r[0].answer = DNSBL_NOT_LISTED;
+	r[1].answer = DNSBL_LISTED;
+	snprintf(r[1].text, sizeof(r[1].text), "Listed in bl.test");
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 0, &v) == DNSBL_BLOCK &&
+	      v.action == VERDICT_TEMPFAIL && strcmp(v.reply.code, "451") == 0 &&
+	      strcmp(v.reply.text, "Listed in bl.test") == 0 &&
+	      strstr(v.reason, "192.0.2.7 listed in bl.test (dnsbllist:4)"),
+	      "TXT zone: decided by its answer without waiting for later zones: %s %s",
+	      v.reply.code, v.reason);
+	r[0].answer = DNSBL_PENDING;
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 0, &v) == DNSBL_WAIT,
+	      "an allow-list still pending could decide first: wait");
+	r[0].answer = DNSBL_LISTED;
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 0, &v) == DNSBL_PASS &&
+	      strstr(v.reason, "allow-listed in wl.test"),
+	      "allow-listed: no later zone counts (%s)", v.reason);
+	r[0].answer = DNSBL_NOT_LISTED;
+	r[1].answer = DNSBL_NOT_LISTED;
+	r[2].answer = DNSBL_LISTED;
+	snprintf(r[2].text, sizeof(r[2].text), "Perm\001text");
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 1, &v) == DNSBL_BLOCK &&
+	      strcmp(v.reply.code, "553") == 0 &&
+	      strcmp(v.reply.text, "Perm?text") == 0,
+	      "-zone: 553, text cleaned: %s %s", v.reply.code, v.reply.text);
+	r[1].answer = DNSBL_FAILED;
+	snprintf(r[1].error, sizeof(r[1].error), "timeout");
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 1, &v) == DNSBL_BLOCK &&
+	      strcmp(v.reply.code, "451") == 0,
+	      "-zone after a failed lookup: 451, as rblsmtpd (%s)", v.reason);
+	CHECK(dnsbl_decide(&l, r, &ip, 1, 1, &v) == DNSBL_BLOCK &&
+	      strcmp(v.reply.text, "temporary RBL lookup error") == 0 &&
+	      strstr(v.reason, "bl.test failed (timeout)"),
+	      "fail closed: the failed zone blocks first (%s)", v.reason);
+	r[2].answer = DNSBL_NOT_LISTED;
+	r[3].answer = DNSBL_LISTED;
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 1, &v) == DNSBL_BLOCK &&
+	      strcmp(v.reply.text, "Listed 192.0.2.7 here") == 0,
+	      "A zone: its text, %%IP%% replaced: %s", v.reply.text);
+	r[3].answer = DNSBL_PENDING;
+	CHECK(dnsbl_decide(&l, r, &ip, 0, 1, &v) == DNSBL_PASS &&
+	      v.action == VERDICT_ACCEPT &&
+	      strstr(v.reason, "failed (timeout), skipped"),
+	      "failed and timed out: not blocked (rblsmtpd): %s", v.reason);
+	CHECK(dnsbl_decide(&l, r, &ip, 1, 1, &v) == DNSBL_BLOCK,
+	      "... unless the list fails closed");
+	r[0].answer = DNSBL_FAILED;
+	r[1].answer = DNSBL_NOT_LISTED;
+	r[3].answer = DNSBL_NOT_LISTED;
+	CHECK(dnsbl_decide(&l, r, &ip, 1, 1, &v) == DNSBL_BLOCK,
+	      "fail closed: a failed allow-list blocks too (rblsmtpd -c)");
+
+	CHECK(dnsbl_rblsmtpd("", "tcp.smtp:3", &v) == 0, "RBLSMTPD=\"\": no block");
+	CHECK(dnsbl_rblsmtpd("-Go away: listed", "tcp.smtp:3", &v) == 1 &&
+	      strcmp(v.reply.code, "553") == 0 &&
+	      strcmp(v.reply.text, "Go away: listed") == 0,
+	      "RBLSMTPD=-text: 553 text");
+	CHECK(dnsbl_rblsmtpd("-bad\tchar \xc3\xa9", "r", &v) == 1 &&
+	      strcmp(v.reply.text, "bad?char ??") == 0,
+	      "rblsmtpd's cleaning: \"%s\"", v.reply.text);
+	CHECK(dnsbl_rblsmtpd("Try later", "r", &v) == 1 &&
+	      strcmp(v.reply.code, "451") == 0, "RBLSMTPD=text: 451");
+	{
+		char longt[400];
+
+		memset(longt, 'x', sizeof(longt) - 1);
+		longt[sizeof(longt) - 1] = '\0';
+		dnsbl_clean(longt, strlen(longt), clean, sizeof(clean));
+		CHECK(strlen(clean) == 200, "texts cut to 200 bytes");
+	}
+}
+
+/* A fake DNSBL answer for the policy tests. */
+struct fake_dnsbl {
+	int listed, asked;
+};
+
+static int
+fake_not_ready(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* SMTP-after-POP: 192.0.2.50 logged in */
+static int
+fake_pop(void *arg, const char *ip, const char *sender, char *why,
+	 size_t whylen)
+{
+	(void)arg;
+	(void)sender;
+	snprintf(why, whylen, "pop-before-smtp fake %s", ip);
+	return strcmp(ip, "192.0.2.50") == 0;
+}
+
+static void
+fake_decide(void *arg, struct verdict *v)
+{
+	struct fake_dnsbl *f = arg;
+	struct reply r = { "451", "4.7.1", "listed" };
+
+	f->asked++;
+	if (f->listed)
+		verdict_set(v, VERDICT_TEMPFAIL, &r, "DNSBL: listed in fake");
+	else
+		verdict_set(v, VERDICT_ACCEPT, &r, "DNSBL: not listed");
+}
+
+/* Where DNSBL and RBLSMTPD fit in the decision, and listener sections. */
+static void
+test_policy_dnsbl(void)
+{
+	struct settings s;
+	struct tables *t;
+	struct session ss;
+	struct verdict v;
+	struct fake_dnsbl f = { 1, 0 };
+	struct dnsbl_oracle o = { fake_decide, NULL, &f };
+	struct dnsbl_oracle slow = { fake_decide, fake_not_ready, &f };
+	struct relay_oracle pop = { fake_pop, NULL, 0 };
+	char err[1024];
+
+	settings_defaults(&s);
+	snprintf(s.dnsbl_zones, sizeof(s.dnsbl_zones), "bl.test");
+	s.n_listeners = 1;
+	settings_listener_defaults(&s, &s.listener[0], "ORIGINATING");
+	s.listener[0].require_auth = 1;
+	s.listener[0].dnsbl = 0;
+	snprintf(s.listener[0].reply_relay.text,
+		 sizeof(s.listener[0].reply_relay.text), "authenticate first");
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_list(t, TF_RELAYCLIENTS, "192.0.2.9\n");
+	mt_rules(t, "10.0.0.1:allow,RBLSMTPD=\"\"\n10.0.0.2:allow,RBLSMTPD=\"-Go away\"\n"
+		 "10.0.0.3:allow,RELAYCLIENT=\"\"\n:allow\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0 &&
+	      t->dnsbl.n == 1, "dnsbl tables built: %s", err);
+
+	policy_connect(t, &ss, "9.9.9.9", NULL, NULL, &v);
+	CHECK(policy_wants_dnsbl(t, &ss), "a stranger: lookups wanted");
+	policy_set_dnsbl(&ss, &o);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL && strstr(v.reason, "listed in fake"),
+	      "listed: hosted recipient blocked (%s)", v.reason);
+	policy_rcpt(t, &ss, "<b@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL && f.asked == 1,
+	      "the answer holds for the connection (asked %d)", f.asked);
+	policy_mail(t, &ss, "<s@x.org>", NULL, "joe", &v);
+	policy_rcpt(t, &ss, "<b@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT && strstr(v.reason, "SMTP AUTH"),
+	      "after SMTP AUTH: relays although listed (%s)", v.reason);
+
+	f.asked = 0;
+	policy_connect(t, &ss, "192.0.2.50", NULL, NULL, &v);
+	policy_set_pop(&ss, &pop);
+	policy_set_dnsbl(&ss, &slow);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT && f.asked == 0 && ss.relay,
+	      "answer not in yet: a POP user relays without waiting for it (%s)",
+	      v.reason);
+	policy_connect(t, &ss, "192.0.2.51", NULL, NULL, &v);
+	policy_set_pop(&ss, &pop);
+	policy_set_dnsbl(&ss, &slow);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL && f.asked == 1,
+	      "... no POP login: it waits for the answer, and is blocked (%s)",
+	      v.reason);
+	policy_connect(t, &ss, "192.0.2.50", NULL, NULL, &v);
+	policy_set_pop(&ss, &pop);
+	policy_set_dnsbl(&ss, &o);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT && ss.relay,
+	      "listed, answer in: a POP user still relays (%s)", v.reason);
+
+	f.asked = 0;
+	policy_connect(t, &ss, "10.0.0.3", NULL, NULL, &v);
+	CHECK(!policy_wants_dnsbl(t, &ss), "a RELAYCLIENT rule: no lookups");
+	policy_connect(t, &ss, "192.0.2.9", NULL, NULL, &v);
+	CHECK(!policy_wants_dnsbl(t, &ss), "relayclients: no lookups");
+	policy_connect(t, &ss, "10.0.0.1", NULL, NULL, &v);
+	CHECK(!policy_wants_dnsbl(t, &ss), "RBLSMTPD=\"\": no lookups");
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "RBLSMTPD=\"\": not blocked (%s)",
+	      v.reason);
+	policy_connect(t, &ss, "10.0.0.2", NULL, NULL, &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_REJECT && strcmp(v.reply.text, "Go away") == 0 &&
+	      strstr(v.reason, "RBLSMTPD set by tcp.smtp:2"),
+	      "RBLSMTPD=\"-Go away\": 553 (%s)", v.reason);
+	policy_mail(t, &ss, "<s@x.org>", NULL, "joe", &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT,
+	      "... but not for an AUTH user (%s)", v.reason);
+
+	policy_connect(t, &ss, "10.0.0.3", NULL, "ORIGINATING", &v);
+	CHECK(!policy_wants_dnsbl(t, &ss) && !ss.relay,
+	      "listener requiring AUTH: no RELAYCLIENT grant, no lookups");
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_REJECT &&
+	      strcmp(v.reply.text, "authenticate first") == 0,
+	      "... foreign recipient refused with the listener's reply (%s)",
+	      v.reason);
+	policy_mail(t, &ss, "<s@x.org>", NULL, "joe", &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT, "... AUTH relays (%s)", v.reason);
+	policy_connect(t, &ss, "9.9.9.9", NULL, "ORIGINATING", &v);
+	CHECK(!policy_wants_dnsbl(t, &ss), "... dnsbl = false: no lookups");
+	policy_connect(t, &ss, "10.0.0.2", NULL, "ORIGINATING", &v);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &v);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &v);
+	CHECK(v.action == VERDICT_ACCEPT,
+	      "... nor RBLSMTPD texts (%s)", v.reason);
+	policy_connect(t, &ss, "9.9.9.9", NULL, "other", &v);
+	CHECK(ss.lp == NULL && policy_wants_dnsbl(t, &ss),
+	      "an unknown listener: the global settings");
+	tables_free(t);
+
+	s.rbl_before_auth = 1;
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_rules(t, "10.0.0.3:allow,RELAYCLIENT=\"\"\n:allow\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0, "tables");
+	policy_connect(t, &ss, "10.0.0.3", NULL, NULL, &v);
+	CHECK(policy_wants_dnsbl(t, &ss),
+	      "rbl_before_auth: a relay client is looked up too");
+	policy_set_dnsbl(&ss, &o);
+	policy_mail(t, &ss, "<s@spam.example>", NULL, "joe", &v);
+	policy_rcpt(t, &ss, "<a@evil.example>", NULL, &v);
+	CHECK(v.action == VERDICT_TEMPFAIL,
+	      "rbl_before_auth: blocked before RELAYCLIENT and AUTH (%s)",
+	      v.reason);
+	tables_free(t);
 }
 
 /* Snapshots share the pieces of unchanged files (tables_share): the
@@ -743,11 +1035,11 @@ test_tables_share(void)
 	      "share: second snapshot: %s", err);
 	CHECK(tables_bytes_apart(a, b) == 0, "a holds nothing apart from b");
 	tables_free(a);
-	policy_connect(b, &ss, "127.0.0.1", NULL, &v);
+	policy_connect(b, &ss, "127.0.0.1", NULL, NULL, &v);
 	policy_rcpt(b, &ss, "<x@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT, "shared rules answer after the first snapshot is gone: %s",
 	      v.reason);
-	policy_connect(b, &ss, "9.9.9.9", NULL, &v);
+	policy_connect(b, &ss, "9.9.9.9", NULL, NULL, &v);
 	policy_rcpt(b, &ss, "<x@example.com>", NULL, &v);
 	CHECK(v.action == VERDICT_ACCEPT, "shared rcpthosts still answers");
 	policy_rcpt(b, &ss, "<x@evil.example>", NULL, &v);
@@ -766,7 +1058,7 @@ test_tables_share(void)
 	CHECK(tables_bytes_apart(c, b) == 40, "c holds its own rules: %zu",
 	      tables_bytes_apart(c, b));
 	tables_free(b);
-	policy_connect(c, &ss, "127.0.0.1", NULL, &v);
+	policy_connect(c, &ss, "127.0.0.1", NULL, NULL, &v);
 	policy_rcpt(c, &ss, "<x@evil.example>", NULL, &v);
 	CHECK(v.action == VERDICT_REJECT, "c's own rules: 127.0.0.1 may not relay");
 	policy_rcpt(c, &ss, "<x@example.com>", NULL, &v);
@@ -795,6 +1087,8 @@ main(void)
 	test_tables_share();
 	test_policy_stages();
 	test_policy_pop();
+	test_dnsbl();
+	test_policy_dnsbl();
 	{
 		char cmd[600];
 
