@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/run.sh - run the benchmarks and print one table (bench/README.md).
 #
-#   sh bench/run.sh [SECTION...]     sections: proto scale reload postfix
-#                                    (default: all, in that order), and
+#   sh bench/run.sh [SECTION...]     sections: proto scale reload dnsbl
+#                                    postfix (default: all, in that order), and
 #                                    soak (only when named: 60 s or more)
 #
 # QR_BUILD: build directory (default build; "make bench" sets it).
 # BENCH_ROUNDS, BENCH_SECS: rounds and seconds per measurement.
-# Needs root for the Postfix section (a private instance on a free port).
+# Needs root for the Postfix section (a private instance on a free port)
+# and the DNSBL one (rbldnsd).
 set -u
 cd "$(dirname "$0")/.."
 QR_BUILD=${QR_BUILD:-build}
@@ -31,7 +32,7 @@ trap 'exit 1' INT TERM HUP
 : > "$BW/rows"
 . bench/lib.sh
 
-sections=${*:-proto scale reload postfix}
+sections=${*:-proto scale reload dnsbl postfix}
 echo "qrelay-milter benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== generating the big tables (rcpthosts 100k lines, morercpthosts.cdb 1M, 10k rules)"
 sh bench/gentables.sh "$BW/big" 100000 1000000 10000 20000 || exit 1
@@ -41,6 +42,7 @@ for s in $sections; do
 	proto) . bench/proto.sh ;;
 	scale) . bench/scale.sh ;;
 	reload) . bench/reload.sh ;;
+	dnsbl) . bench/dnsbl.sh ;;
 	postfix) . bench/postfix.sh ;;
 	soak) . bench/soak.sh ;;
 	*) echo "unknown section $s" >&2; exit 2 ;;

@@ -118,6 +118,7 @@ static const struct key keys[] = {
 	K("dnsbl_servers", K_SERVERS, dnsbl_servers),
 	KR("dnsbl_timeout", K_MS, dnsbl_timeout_ms, 1, 120),
 	K("dnsbl_fail_closed", K_BOOL, dnsbl_fail_closed),
+	KR("dnsbl_cache_ttl", K_INT, dnsbl_cache_ttl, 0, 86400),
 	K("rbl_before_auth", K_BOOL, rbl_before_auth),
 };
 

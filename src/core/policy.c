@@ -192,9 +192,10 @@ rbl_note(const struct session *ss, struct verdict *v)
 {
 	size_t n = strlen(v->reason), m = strlen(ss->rbl_verdict.reason);
 
-	if (ss->rbl_state == 1 && m > 0 && n + m + 3 < sizeof(v->reason))
-		snprintf(v->reason + n, sizeof(v->reason) - n, "; %s",
-			 ss->rbl_verdict.reason);
+	if (ss->rbl_state == 1 && m > 0 && n + m + 3 < sizeof(v->reason)) {
+		memcpy(v->reason + n, "; ", 2);
+		memcpy(v->reason + n + 2, ss->rbl_verdict.reason, m + 1);
+	}
 }
 
 /* A MAIL-stage refusal: answered at RCPT, for every recipient. */

@@ -47,6 +47,7 @@ settings_defaults(struct settings *s)
 		 "unix:/run/qrelay-milter/qrelay-milter.sock");
 	s->socket_mode = -1;
 	s->dnsbl_timeout_ms = 5000;
+	s->dnsbl_cache_ttl = 60;
 	s->reload_interval_ms = 1000;
 	s->stale_warn_ms = 60000;
 	snprintf(s->status_file, sizeof(s->status_file),

@@ -68,6 +68,7 @@ struct settings {
 	char dnsbl_servers[512];
 	int dnsbl_timeout_ms;
 	int dnsbl_fail_closed;
+	int dnsbl_cache_ttl;		/* seconds an answer is kept */
 	int rbl_before_auth;		/* rblsmtpd's order: block relay
 					 * clients and AUTH users too */
 

@@ -7,7 +7,9 @@
  * connect, rbl_start() sends the queries for every zone of the snapshot's
  * list at once, without waiting; the first recipient that needs the answer
  * waits for it through the oracle, at most until dnsbl_timeout after
- * connect, and the core keeps the answer for the connection.
+ * connect, and the core keeps the answer for the connection.  Answers are
+ * kept for dnsbl_cache_ttl seconds (dns/cache.h): a client that comes
+ * back within that time sends no query.
  */
 #ifndef QR_RBL_H
 #define QR_RBL_H
@@ -17,10 +19,15 @@
 #include "core/tables.h"
 
 struct rbl_conn {
-	struct dns_job *job;		/* NULL: no lookups (or no memory) */
+	struct dns_job *job;		/* NULL: no query sent */
 	const struct dnsbl_list *list;	/* the snapshot's zones */
 	const struct client_ip *ip;
 	int fail_closed;
+	int cache_ttl;			/* seconds; 0: no cache */
+	/* zone i: answered from the cache (known[i]), or lookup q[i] of
+	 * the job (-1: none); NULL known: no memory, all failed */
+	struct dnsbl_result *known;
+	signed char q[DNSBL_MAX_ZONES];
 	struct dnsbl_oracle oracle;
 };
 

@@ -49,6 +49,9 @@ EOF
 printf '127.0.0.20 :127.0.0.2:Permanently listed\n' > "$w/rbl/perm.zone"
 printf '127.0.0.30\n' > "$w/rbl/a.zone"
 printf '127.0.0.3\n' > "$w/rbl/wl.zone"
+hole=
+trap 'rbl_stop; [ -n "$hole" ] && kill "$hole" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM
 rbl_start "$w/rbl" bl.test:ip4set:bl4.zone bl.test:ip6trie:bl6.zone \
 	perm.test:ip4set:perm.zone a.test:ip4set:a.zone wl.test:ip4set:wl.zone ||
 	{ bad "rbldnsd starts"; finish; exit 1; }
@@ -139,6 +142,14 @@ sess 127.0.0.40 "" "" $H
 expect "RBLSMTPD=\"-Go away: listed\": 553 Go away: listed" 127.0.0.40 $H reject "553 5.7.1 Go away: listed" "RBLSMTPD set by tcp.smtp:3"
 sess 127.0.0.41 "" "" $H
 expect "RBLSMTPD=\"Try later\": 451 Try later" 127.0.0.41 $H tempfail "451 4.7.1 Try later" "RBLSMTPD set by tcp.smtp:4"
+
+# --- answers are kept for dnsbl_cache_ttl ----------------------------------------------
+n=$(rbl_queries)
+sess 127.0.0.2 "" "" $H
+expect "a listed client comes back: still blocked" 127.0.0.2 $H tempfail "451 4.7.1 Listed in bl.test: 127.0.0.2"
+sess 127.0.0.50 "" "" $H
+expect "an unlisted one: still not blocked" 127.0.0.50 $H accept "250"
+check "... and neither sent a query: the answers are cached ($n -> $(rbl_queries))" [ "$(rbl_queries)" -eq "$n" ]
 
 # --- a listener that requires AUTH and runs no DNSBL -----------------------------------
 n=$(rbl_queries)
@@ -234,5 +245,18 @@ sess 127.0.0.11 "" "" $F
 expect "... and a listed RELAYCLIENT rule too (qmail needs RBLSMTPD=\"\" there)" 127.0.0.11 $F tempfail "451 4.7.1 Listed in bl.test"
 sess 127.0.0.10 "" "" $F
 expect "... but RBLSMTPD=\"\" still skips" 127.0.0.10 $F reject "553 5.7.1 sorry, that domain"
+n=$(rbl_queries)
+sess 127.0.0.2 "" "" $H
+sess 127.0.0.2 "" "" $H
+check "rbl_before_auth run, default cache: a client that comes back sends no second query" \
+	[ "$(rbl_queries)" -eq $((n + 4)) ]
+qd_stop
+conf "$w/q.conf" "dnsbl_cache_ttl = 0"
+qd_start -c "$w/q.conf" || bad "daemon start (no cache)"
+n=$(rbl_queries)
+sess 127.0.0.2 "" "" $H
+sess 127.0.0.2 "" "" $H
+check "dnsbl_cache_ttl = 0: every session asks (8 queries, 4 zones twice)" \
+	[ "$(rbl_queries)" -eq $((n + 8)) ]
 rbl_stop
 finish

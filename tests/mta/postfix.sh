@@ -22,6 +22,14 @@
 #                    discarded.
 #   PFX_SASL=1       offer SMTP AUTH (PLAIN, LOGIN) from a Cyrus sasldb in
 #                    DIR/etc/sasl/ (no saslauthd needed).
+#   PFX_SUBMIT_PORT=N  a second smtpd, a submission-style listener, on
+#                    127.0.0.1:N: it always offers SMTP AUTH (the same
+#                    sasldb; add users with pfx_add_sasl_user) and sends the
+#                    milter {daemon_name} = $PFX_SUBMIT_NAME (default
+#                    ORIGINATING, with -o milter_macro_daemon_name); the
+#                    main listener sends the default, $myhostname
+#                    (mta.pfx.test).  pfx_start waits for both ports.
+#   PFX_V6=1         the main smtpd also listens on [::1]:$PFX_PORT.
 #
 # The instance is a separate config_directory + queue_directory: the system's
 # /etc/postfix instance is never started, read for settings or changed.  It
@@ -115,16 +123,20 @@ virtual_transport = virtual"
 		_pfx_master_extra="smtp      unix  - - n - - smtp
 virtual   unix  - n n - - virtual"
 	fi
-	if [ "${PFX_SASL:-0}" = 1 ]; then
+	if [ "${PFX_SASL:-0}" = 1 ] || [ -n "${PFX_SUBMIT_PORT:-}" ]; then
 		# Debian's smtpd reads $config_directory/sasl/smtpd.conf (and
 		# ignores cyrus_sasl_config_path).
 		mkdir -p "$_pfx_dir/etc/sasl" || return 1
 		printf '%s\n' "pwcheck_method: auxprop" "auxprop_plugin: sasldb" \
 			"mech_list: PLAIN LOGIN" "sasldb_path: $_pfx_dir/etc/sasl/sasldb2" \
 			>"$_pfx_dir/etc/sasl/smtpd.conf" || return 1
+		# the main listener offers AUTH only with PFX_SASL=1; a
+		# submission listener turns it on for itself (master.cf)
+		_pfx_auth="smtpd_sasl_auth_enable = yes
+"
+		[ "${PFX_SASL:-0}" = 1 ] || _pfx_auth=
 		_pfx_extra="$_pfx_extra
-smtpd_sasl_auth_enable = yes
-smtpd_sasl_type = cyrus
+${_pfx_auth}smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
 smtpd_sasl_security_options = noanonymous
 smtpd_tls_auth_only = no"
@@ -174,12 +186,33 @@ smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destinat
 # <<< qrelay-milter documented snippet <<<
 EOF
 
+	# extra listeners (none unless asked for)
+	_pfx_listen=
+	rm -f "$_pfx_dir/submitport"
+	if [ -n "${PFX_SUBMIT_PORT:-}" ]; then
+		case $PFX_SUBMIT_PORT in
+		*[!0-9]*)
+			echo "pfx_setup: PFX_SUBMIT_PORT must be a number, not '$PFX_SUBMIT_PORT'" >&2
+			return 2
+			;;
+		esac
+		echo "$PFX_SUBMIT_PORT" >"$_pfx_dir/submitport"
+		_pfx_listen="127.0.0.1:$PFX_SUBMIT_PORT inet n - n - 100 smtpd
+  -o milter_macro_daemon_name=${PFX_SUBMIT_NAME:-ORIGINATING}
+  -o smtpd_sasl_auth_enable=yes
+"
+	fi
+	if [ "${PFX_V6:-0}" = 1 ]; then
+		_pfx_listen="$_pfx_listen[::1]:$PFX_PORT inet n - n - 100 smtpd
+"
+	fi
+
 	# master.cf: no chroot anywhere, so nothing has to be copied into the
 	# queue; postlog is needed for maillog_file.
 	cat >"$_pfx_dir/etc/master.cf" <<EOF
 # Private test instance written by tests/mta/postfix.sh - do not edit.
 127.0.0.1:$PFX_PORT inet n - n - 100 smtpd
-pickup    unix  n - n 60 1 pickup
+${_pfx_listen}pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 rewrite   unix  - - n - - trivial-rewrite
@@ -248,13 +281,15 @@ pfx_start() {
 		pfx_log "$_pfx_dir" | tail -n 20 >&2
 		return 1
 	fi
-	# Wait for master to open the smtpd port.
-	if ! port_wait "$_pfx_port" -; then
-		echo "pfx_start: Postfix did not listen on 127.0.0.1:$_pfx_port" >&2
-		pfx_log "$_pfx_dir" | tail -n 20 >&2
-		pfx_stop "$_pfx_dir"
-		return 1
-	fi
+	# Wait for master to open the smtpd port(s).
+	for _pfx_p in "$_pfx_port" $(cat "$_pfx_dir/submitport" 2>/dev/null); do
+		if ! port_wait "$_pfx_p" -; then
+			echo "pfx_start: Postfix did not listen on 127.0.0.1:$_pfx_p" >&2
+			pfx_log "$_pfx_dir" | tail -n 20 >&2
+			pfx_stop "$_pfx_dir"
+			return 1
+		fi
+	done
 	return 0
 }
 

@@ -17,6 +17,27 @@
 # builds it with _USE_DEPRECATED_ROUTE_ADDR_, so that it routes source
 # routes (<@hop:user@domain>) to their first hop instead of stripping them.
 #
+# Optional, for sm_setup (all off by default):
+#   SM_MSA_PORT=N  a second listener, 127.0.0.1:N, DAEMON_OPTIONS with
+#                  Name=$SM_MSA_NAME (default MSA): the milter sees
+#                  {daemon_name} = MSA there and MTA on $SM_PORT.  No M=a:
+#                  Sendmail itself does not insist on AUTH, the milter does.
+#                  sm_start waits for both ports.
+#   SM_V6=1        also listen on [::1]:$SM_PORT (Name=MTA6).
+#   SM_SASL=1      offer SMTP AUTH (PLAIN, LOGIN; TRUST_AUTH_MECH) from a
+#                  Cyrus sasldb, DIR/etc/sasl/sasldb2; add users with
+#                    sm_add_sasl_user DIR USER@REALM PASSWORD
+#                  Sendmail clears its environment before it starts Cyrus
+#                  SASL and has no option for the SASL configuration path,
+#                  so SASL_CONF_PATH cannot reach libsasl2, which reads
+#                  Sendmail.conf only from its compiled-in path (/etc/sasl2,
+#                  /etc/sasl, the plugin dir, /usr/lib/sasl2).  sm_start
+#                  therefore runs it in its own mount namespace too
+#                  (unshare --mount, private propagation) and bind-mounts
+#                  DIR/etc/sasl over the first of /etc/sasl2, /etc/sasl,
+#                  /usr/lib/sasl2 that exists; nothing changes outside
+#                  that namespace, which goes away with the daemon.
+#
 # Hosted domains (SM_HOSTED, default "example.com example.net", each with
 # its subdomains) are delivered locally into the maildir DIR/maildir/new by
 # a tiny mailer; every other domain goes to the sink.  Sendmail's own relay
@@ -65,6 +86,36 @@ sm_setup() {
 	echo "$SM_NAME" >"$_sm_dir/name"
 	_sm_routes=
 	[ "${SM_ROUTES:-0}" = 1 ] && _sm_routes="define(\`_USE_DEPRECATED_ROUTE_ADDR_')dnl"
+	# optional listeners and SMTP AUTH (see above); the .mc is the same as
+	# before when none is asked for
+	_sm_more=
+	rm -f "$_sm_dir/msaport" "$_sm_dir/sasl"
+	if [ -n "${SM_MSA_PORT:-}" ]; then
+		case $SM_MSA_PORT in
+		*[!0-9]*)
+			echo "sm_setup: SM_MSA_PORT must be a number, not '$SM_MSA_PORT'" >&2
+			return 2
+			;;
+		esac
+		echo "$SM_MSA_PORT" >"$_sm_dir/msaport"
+		_sm_more="DAEMON_OPTIONS(\`Port=$SM_MSA_PORT, Addr=127.0.0.1, Name=${SM_MSA_NAME:-MSA}')dnl
+"
+	fi
+	if [ "${SM_V6:-0}" = 1 ]; then
+		_sm_more="${_sm_more}DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=::1, Family=inet6, Name=MTA6')dnl
+"
+	fi
+	if [ "${SM_SASL:-0}" = 1 ]; then
+		mkdir -p "$_sm_dir/etc/sasl" || return 1
+		chmod 755 "$_sm_dir/etc/sasl" || return 1
+		printf '%s\n' "pwcheck_method: auxprop" "auxprop_plugin: sasldb" \
+			"mech_list: PLAIN LOGIN" "sasldb_path: $_sm_dir/etc/sasl/sasldb2" \
+			>"$_sm_dir/etc/sasl/Sendmail.conf" || return 1
+		: >"$_sm_dir/sasl"
+		_sm_more="${_sm_more}define(\`confAUTH_MECHANISMS', \`PLAIN LOGIN')dnl
+TRUST_AUTH_MECH(\`PLAIN LOGIN')dnl
+"
+	fi
 	: >"$_sm_dir/etc/local-host-names"
 	: >"$_sm_dir/etc/trusted-users"
 	: >"$_sm_dir/etc/helpfile"
@@ -119,7 +170,7 @@ FEATURE(\`nocanonify')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
 FEATURE(\`accept_unqualified_senders')dnl
 DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=127.0.0.1, Name=MTA')dnl
-dnl >>> qrelay-milter documented snippet (quoted verbatim by the README) >>>
+${_sm_more}dnl >>> qrelay-milter documented snippet (quoted verbatim by the README) >>>
 FEATURE(\`promiscuous_relay')dnl
 INPUT_MAIL_FILTER(\`qrelay', \`S=inet:$2@127.0.0.1, F=T, T=S:4m;R:4m')dnl
 dnl <<< qrelay-milter documented snippet <<<
@@ -144,6 +195,26 @@ EOF
 	}
 }
 
+# sm_add_sasl_user DIR USER@REALM PASSWORD: add a user to DIR's sasldb
+# (SM_SASL=1); Sendmail reads it as root, so it stays root's, 0600.
+sm_add_sasl_user() {
+	_sm_dir=$(cd "$1" && pwd -P) || return 1
+	printf '%s' "$3" | saslpasswd2 -p -c -f "$_sm_dir/etc/sasl/sasldb2" \
+		-u "${2#*@}" "${2%@*}" || return 1
+	chmod 600 "$_sm_dir/etc/sasl/sasldb2"
+}
+
+# The SASL configuration directory that sm_start covers with DIR/etc/sasl:
+# the first existing one of libsasl2's configuration path (never the
+# plugin directory, whose mechanisms it must still find).
+_sm_sasl_mount() {
+	for _sm_m in /etc/sasl2 /etc/sasl /usr/lib/sasl2; do
+		[ -d "$_sm_m" ] && { echo "$_sm_m"; return 0; }
+	done
+	echo "sm_start: none of /etc/sasl2, /etc/sasl, /usr/lib/sasl2 exists to bind-mount the SASL configuration on" >&2
+	return 1
+}
+
 sm_snippet() {
 	sed -n '/^dnl >>> qrelay-milter documented snippet/,/^dnl <<< qrelay-milter documented snippet/{/^dnl/d;p;}' \
 		"$1/etc/qrelay.mc"
@@ -157,18 +228,27 @@ sm_start() {
 		echo "sm_start: TCP port $_sm_port is already in use" >&2
 		return 1
 	fi
-	unshare --uts sh -c "hostname '$_sm_name' && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
-		>"$_sm_dir/start.out" 2>&1 || {
+	if [ -f "$_sm_dir/sasl" ]; then
+		_sm_m=$(_sm_sasl_mount) || return 1
+		unshare --uts --mount --propagation private sh -c \
+			"mount --bind '$_sm_dir/etc/sasl' '$_sm_m' && hostname '$_sm_name' && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
+			>"$_sm_dir/start.out" 2>&1
+	else
+		unshare --uts sh -c "hostname '$_sm_name' && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
+			>"$_sm_dir/start.out" 2>&1
+	fi || {
 		echo "sm_start: sendmail -bd failed:" >&2
 		cat "$_sm_dir/start.out" >&2
 		return 1
 	}
-	if ! port_wait "$_sm_port" -; then
-		echo "sm_start: Sendmail did not listen on 127.0.0.1:$_sm_port" >&2
-		cat "$_sm_dir/start.out" >&2
-		sm_stop "$_sm_dir"
-		return 1
-	fi
+	for _sm_p in "$_sm_port" $(cat "$_sm_dir/msaport" 2>/dev/null); do
+		if ! port_wait "$_sm_p" -; then
+			echo "sm_start: Sendmail did not listen on 127.0.0.1:$_sm_p" >&2
+			cat "$_sm_dir/start.out" >&2
+			sm_stop "$_sm_dir"
+			return 1
+		fi
+	done
 }
 
 sm_stop() {
