@@ -6,6 +6,7 @@
 #include "rbl.h"
 #include "cache.h"
 #include "resolver.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,14 +47,6 @@ rbl_close(void)
 	cache = NULL;
 }
 
-static time_t
-mono_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec;
-}
 
 /* The answers for every zone: the cached ones, and the job's (jr). */
 static void
@@ -137,7 +130,7 @@ rbl_start(struct rbl_conn *rc, const struct tables *t,
 	const char *qname[DNSBL_MAX_ZONES];
 	int type[DNSBL_MAX_ZONES];
 	size_t n = t->dnsbl.n, nq = 0;
-	time_t now = mono_s();
+	time_t now = clock_mono_s();
 
 	memset(rc, 0, sizeof(*rc));
 	rc->list = &t->dnsbl;
@@ -182,7 +175,7 @@ rbl_end(struct rbl_conn *rc)
 		/* keep what the job found (answers, not failures) */
 		if (cache && rc->cache_ttl > 0 && rc->known) {
 			struct dnsbl_result r[DNSBL_MAX_ZONES];
-			time_t until = mono_s() + rc->cache_ttl;
+			time_t until = clock_mono_s() + rc->cache_ttl;
 
 			dns_results(rc->job, r, DNSBL_MAX_ZONES);
 			for (size_t i = 0; i < rc->list->n; i++) {

@@ -295,14 +295,6 @@ snapshot_release(struct snap *sn)
 	}
 }
 
-static time_t
-mono_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec;
-}
 
 /* Retire old snapshots past the bounds (see MAX_OLD_SNAPSHOTS): oldest
  * first, and only those replaced at least OLD_GRACE_S ago, unless there
@@ -314,7 +306,7 @@ retire_old(void)
 	unsigned retired = 0;
 	int valid = 0;
 	size_t limit, held = 0;
-	time_t now = mono_s();
+	time_t now = clock_mono_s();
 
 	pthread_mutex_lock(&lock);
 	if (current == NULL || oldest == NULL) {
@@ -364,7 +356,7 @@ install(struct snap *sn)
 		return;
 	}
 	if (old) {
-		old->replaced = mono_s();
+		old->replaced = clock_mono_s();
 		old->older = newest;
 		old->newer = NULL;
 		if (newest)

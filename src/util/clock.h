@@ -18,4 +18,14 @@ clock_ms_since(const struct timespec *t0)
 	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* Seconds on the monotonic clock (for expiry times). */
+static inline time_t
+clock_mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
 #endif
