@@ -14,7 +14,8 @@
 #     address may not relay there, no query is sent, AUTH relays;
 #   - DNS down: not blocked, and within the timeout, or 451 with
 #     dnsbl_fail_closed; an AUTH or POP user never waits for it;
-#   - control/dnsbllist changes take effect at the next reload.
+#   - control/dnsbllist changes take effect at the next reload;
+#   - qrelayctl check asks the same zones (--no-dns, --listener).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/daemon/lib.sh
@@ -168,6 +169,24 @@ grep -q 'listener="ORIGINATING"' "$QD_LOG" && ok "the decision line names the li
 	bad "the decision line names the listener"
 sess 127.0.0.2 OTHER "" $H
 expect "an unknown {daemon_name}: the global settings (DNSBL)" 127.0.0.2 $H tempfail "451 4.7.1 Listed in bl.test"
+
+# --- qrelayctl check asks the same zones ------------------------------------------------
+CTL=$QR_BUILD/src/qrelayctl
+"$CTL" -c "$w/q.conf" check --ip 127.0.0.2 '<a@example.com>' > "$w/ctl.out" 2>&1
+rc=$?
+check "qrelayctl check: a listed client, 451 and the zone, exit 2 ($rc)" \
+	sh -c "[ $rc -eq 2 ] && grep -q '^tempfail 451 4.7.1 Listed in bl.test: 127.0.0.2 | rcpt <a@example.com> | DNSBL: 127.0.0.2 listed in bl.test (dnsbl_zones:2)' '$w/ctl.out' && grep -q '^dnsbl | blocked: 451' '$w/ctl.out'"
+"$CTL" -c "$w/q.conf" check --ip 127.0.0.2 --no-dns '<a@example.com>' > "$w/ctl.out" 2>&1
+rc=$?
+check "... --no-dns: not looked up, accepted ($rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^dnsbl | not looked up (--no-dns)' '$w/ctl.out'"
+"$CTL" -c "$w/q.conf" check --ip 127.0.0.11 --listener ORIGINATING '<a@evil.example>' > "$w/ctl.out" 2>&1
+rc=$?
+check "... --listener ORIGINATING: a RELAYCLIENT rule does not relay there, no DNSBL ($rc)" \
+	sh -c "[ $rc -eq 1 ] && grep -q '^reject 553 5.7.1 authenticate first' '$w/ctl.out' && grep -q '^dnsbl | off for this listener' '$w/ctl.out'"
+"$CTL" -c "$w/q.conf" check --ip 127.0.0.40 '<a@example.com>' > "$w/ctl.out" 2>&1
+check "... RBLSMTPD=\"-Go away: listed\": 553 and the rule" \
+	grep -q '^reject 553 5.7.1 Go away: listed | rcpt <a@example.com> | RBLSMTPD set by tcp.smtp:3' "$w/ctl.out"
 
 # --- dnsbllist, reloaded -----------------------------------------------------------------
 printf '# the qmail RBL patch format\n-a.test:Blocked by dnsbllist: %%IP%%\n' > "$w/ctl/dnsbllist"
