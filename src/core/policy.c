@@ -10,6 +10,7 @@
 #include "suffix.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -91,7 +92,8 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 	unsigned line;
 	const char *h;
 
-	memset(ss, 0, sizeof(*ss));
+	/* all but the DNSBL answer's text, which rbl_state guards */
+	memset(ss, 0, offsetof(struct session, rbl_verdict));
 	if (ip == NULL || ip_parse(&ss->ip, ip) != 0)
 		memset(&ss->ip, 0, sizeof(ss->ip));
 	ss->has_host = host_normalise(hostname, ss->host, sizeof(ss->host));
@@ -159,8 +161,9 @@ policy_set_dnsbl(struct session *ss, const struct dnsbl_oracle *o)
 static int
 rbl_blocked(const struct tables *t, struct session *ss, struct verdict *v)
 {
-	if (!DNSBL_ON(ss))
-		return 0;
+	if (ss->rbl_state == 1 || !DNSBL_ON(ss) ||
+	    (ss->rbl_state == 0 && !ss->rule.rblsmtpd_set && ss->dnsbl == NULL))
+		return 0;	/* nothing to ask, or asked: not blocked */
 	if (ss->rbl_state == 0) {
 		struct verdict *b = &ss->rbl_verdict;
 
@@ -190,9 +193,13 @@ rbl_blocked(const struct tables *t, struct session *ss, struct verdict *v)
 static void
 rbl_note(const struct session *ss, struct verdict *v)
 {
-	size_t n = strlen(v->reason), m = strlen(ss->rbl_verdict.reason);
+	size_t n, m;
 
-	if (ss->rbl_state == 1 && m > 0 && n + m + 3 < sizeof(v->reason)) {
+	if (ss->rbl_state != 1 || ss->rbl_verdict.reason[0] == '\0')
+		return;
+	n = strlen(v->reason);
+	m = strlen(ss->rbl_verdict.reason);
+	if (n + m + 3 < sizeof(v->reason)) {
 		memcpy(v->reason + n, "; ", 2);
 		memcpy(v->reason + n + 2, ss->rbl_verdict.reason, m + 1);
 	}
@@ -589,10 +596,15 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 			    via_localiphost ? j->domain : "");
 		return;
 	}
-	verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_relay),
-		    "\"%s\" is not in rcpthosts%s and the client may not relay (%s%s%s%s)",
-		    domain, t->morercpthosts.open ? " or morercpthosts.cdb" : "",
-		    ss->rule_desc, AUTH_ONLY(ss) ? "; listener \"" : "",
-		    AUTH_ONLY(ss) ? ss->lp->name : "",
-		    AUTH_ONLY(ss) ? "\" requires SMTP AUTH" : "");
+	if (AUTH_ONLY(ss))
+		verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_relay),
+			    "\"%s\" is not in rcpthosts%s and the client may not relay (%s; listener \"%s\" requires SMTP AUTH)",
+			    domain, t->morercpthosts.open ?
+			    " or morercpthosts.cdb" : "", ss->rule_desc,
+			    ss->lp->name);
+	else
+		verdict_set(v, VERDICT_REJECT, &t->s.reply_relay,
+			    "\"%s\" is not in rcpthosts%s and the client may not relay (%s)",
+			    domain, t->morercpthosts.open ?
+			    " or morercpthosts.cdb" : "", ss->rule_desc);
 }

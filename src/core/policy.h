@@ -92,7 +92,8 @@ struct session {
 	 * block in rbl_verdict) */
 	const struct dnsbl_oracle *dnsbl;
 	int rbl_state;
-	struct verdict rbl_verdict;
+	struct verdict rbl_verdict;	/* last: policy_connect does not
+					 * clear it (rbl_state says) */
 };
 
 /* ip may be NULL or unparseable (then unknown: only rules that do not
