@@ -36,7 +36,11 @@
 #                  (unshare --mount, private propagation) and bind-mounts
 #                  DIR/etc/sasl over the first of /etc/sasl2, /etc/sasl,
 #                  /usr/lib/sasl2 that exists; nothing changes outside
-#                  that namespace, which goes away with the daemon.
+#                  that namespace, which goes away with the daemon.  Where
+#                  no private mount namespace can be made (in a chroot,
+#                  whose root is not a mount point), it writes
+#                  /etc/sasl2/Sendmail.conf for the test instead, keeping
+#                  a copy of any such file, and sm_stop puts it back.
 #
 # Hosted domains (SM_HOSTED, default "example.com example.net", each with
 # its subdomains) are delivered locally into the maildir DIR/maildir/new by
@@ -228,7 +232,20 @@ sm_start() {
 		echo "sm_start: TCP port $_sm_port is already in use" >&2
 		return 1
 	fi
-	if [ -f "$_sm_dir/sasl" ]; then
+	if [ -f "$_sm_dir/sasl" ] &&
+		! unshare --mount --propagation private true 2>/dev/null; then
+		# no private mount namespace here: the configuration goes
+		# where libsasl2 looks first, for the test's lifetime
+		if [ ! -f "$_sm_dir/sasl.placed" ]; then
+			[ -d /etc/sasl2 ] || { mkdir /etc/sasl2 && : >"$_sm_dir/sasl.mkdir"; } || return 1
+			[ -e /etc/sasl2/Sendmail.conf ] &&
+				{ cp -p /etc/sasl2/Sendmail.conf "$_sm_dir/sasl.saved" || return 1; }
+			: >"$_sm_dir/sasl.placed"
+		fi
+		cp "$_sm_dir/etc/sasl/Sendmail.conf" /etc/sasl2/Sendmail.conf || return 1
+		unshare --uts sh -c "hostname '$_sm_name' && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
+			>"$_sm_dir/start.out" 2>&1
+	elif [ -f "$_sm_dir/sasl" ]; then
 		_sm_m=$(_sm_sasl_mount) || return 1
 		unshare --uts --mount --propagation private sh -c \
 			"mount --bind '$_sm_dir/etc/sasl' '$_sm_m' && hostname '$_sm_name' && exec '$SM_BIN' -C '$_sm_dir/etc/sendmail.cf' -bd" \
@@ -251,9 +268,22 @@ sm_start() {
 	done
 }
 
+# Put back what sm_start's SASL fallback replaced in /etc/sasl2.
+_sm_sasl_restore() {
+	[ -f "$1/sasl.placed" ] || return 0
+	if [ -f "$1/sasl.saved" ]; then
+		cp -p "$1/sasl.saved" /etc/sasl2/Sendmail.conf && rm -f "$1/sasl.saved"
+	else
+		rm -f /etc/sasl2/Sendmail.conf
+	fi
+	[ -f "$1/sasl.mkdir" ] && rmdir /etc/sasl2 2>/dev/null && rm -f "$1/sasl.mkdir"
+	rm -f "$1/sasl.placed"
+}
+
 sm_stop() {
 	[ -d "$1" ] || return 0
 	_sm_dir=$(cd "$1" && pwd -P) || return 1
+	_sm_sasl_restore "$_sm_dir"
 	_sm_port=$(cat "$_sm_dir/port" 2>/dev/null || echo "$SM_PORT")
 	for _sm_sig in TERM KILL; do
 		_sm_p=$(_sm_pid "$_sm_dir") && kill "-$_sm_sig" "$_sm_p" 2>/dev/null
