@@ -21,6 +21,7 @@
  */
 #include "config.h"
 #include "resolver.h"
+#include "util/clock.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -104,28 +105,6 @@ dns_library_init(void)
 	return lib_status == ARES_SUCCESS ? 0 : -1;
 }
 
-static void
-ts_add_ms(struct timespec *t, long ms)
-{
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
-static int
-ts_passed(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec &&
-		now.tv_nsec >= deadline->tv_nsec);
-}
-
 /* --- jobs ----------------------------------------------------------------- */
 
 static void
@@ -158,7 +137,7 @@ job_answer(struct dns_job *j, size_t i, enum dnsbl_answer a, const char *text,
 	struct dnsbl_result *res = &j->res[i];
 
 	pthread_mutex_lock(&j->lock);
-	if (!j->frozen && ts_passed(&j->deadline))
+	if (!j->frozen && clock_ts_passed(&j->deadline))
 		j->frozen = 1;
 	if (res->answer == DNSBL_PENDING && !j->frozen) {
 		res->answer = a;
@@ -304,7 +283,7 @@ send_job(struct dns_resolver *r, struct dns_job *j)
 	int skip;
 
 	pthread_mutex_lock(&j->lock);
-	if (!j->frozen && ts_passed(&j->deadline))
+	if (!j->frozen && clock_ts_passed(&j->deadline))
 		j->frozen = 1;
 	skip = j->refs == 1 || j->frozen;	/* released, or too late */
 	pthread_mutex_unlock(&j->lock);
@@ -700,7 +679,7 @@ dns_start(struct dns_resolver *r, const char *const *qname, const int *type,
 	j->n = n;
 	j->r = r;
 	clock_gettime(CLOCK_MONOTONIC, &j->deadline);
-	ts_add_ms(&j->deadline, timeout_ms > 0 ? timeout_ms : 0);
+	clock_ts_add_ms(&j->deadline, timeout_ms > 0 ? timeout_ms : 0);
 	if (n > DNS_MAX_LOOKUPS)
 		why = "too many lookups";
 	for (size_t i = 0; i < n; i++) {
@@ -762,7 +741,7 @@ dns_wait(struct dns_job *j,
 	for (;;) {
 		size_t seen = j->answered;
 
-		if (!j->frozen && ts_passed(&j->deadline))
+		if (!j->frozen && clock_ts_passed(&j->deadline))
 			j->frozen = 1;
 		final = j->answered == j->n || j->frozen;
 		if (decided(arg, j->res, j->n, final) || final)

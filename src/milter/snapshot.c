@@ -369,27 +369,6 @@ install(struct snap *sn)
 	retire_old();
 }
 
-static void
-timespec_add_ms(struct timespec *ts, unsigned ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static int
-due(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > t->tv_sec ||
-	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
-}
-
 /* One reload attempt.  A failure keeps the current tables; it is logged
  * when its reason is new, retried with back-off, and said again every
  * stale_warn_interval while it lasts (stale_warn). */
@@ -412,7 +391,7 @@ reload(int forced, const struct file_stamp *before)
 			w.st.stale_since = time(NULL);
 			w.backoff_ms = RETRY_FIRST_MS;
 			clock_gettime(CLOCK_MONOTONIC, &w.next_warn);
-			timespec_add_ms(&w.next_warn,
+			clock_ts_add_ms(&w.next_warn,
 					(unsigned)current->t->s.stale_warn_ms);
 		} else if (w.backoff_ms < RETRY_MAX_MS) {
 			w.backoff_ms = w.backoff_ms * 2 > RETRY_MAX_MS ?
@@ -422,7 +401,7 @@ reload(int forced, const struct file_stamp *before)
 		snprintf(w.error, sizeof(w.error), "%s", err);
 		memcpy(w.failed_stamp, before, sizeof(w.failed_stamp));
 		clock_gettime(CLOCK_MONOTONIC, &w.next_retry);
-		timespec_add_ms(&w.next_retry, w.backoff_ms);
+		clock_ts_add_ms(&w.next_retry, w.backoff_ms);
 		publish_status();
 		return;
 	}
@@ -446,13 +425,13 @@ reload(int forced, const struct file_stamp *before)
 static void
 stale_warn(void)
 {
-	if (!w.failing || !due(&w.next_warn))
+	if (!w.failing || !clock_ts_passed(&w.next_warn))
 		return;
 	log_msg(LOG_ERR, "running on stale tables for %lld s (since the reload at %lld failed); changes to the files are not in force: %s",
 		(long long)(time(NULL) - w.st.stale_since),
 		(long long)w.st.stale_since, w.error);
 	clock_gettime(CLOCK_MONOTONIC, &w.next_warn);
-	timespec_add_ms(&w.next_warn, (unsigned)current->t->s.stale_warn_ms);
+	clock_ts_add_ms(&w.next_warn, (unsigned)current->t->s.stale_warn_ms);
 	publish_status();
 }
 
@@ -467,7 +446,7 @@ next_wakeup(struct timespec *ts)
 		interval = interval > 0 && interval < 100 ? interval : 100;
 	if (interval > 0) {
 		clock_gettime(CLOCK_MONOTONIC, ts);
-		timespec_add_ms(ts, (unsigned)interval);
+		clock_ts_add_ms(ts, (unsigned)interval);
 		have = 1;
 	}
 	if (w.failing) {
@@ -516,7 +495,8 @@ watch(void *arg)
 		w.settling = changed && !forced &&
 			!stamp_settled(now, ref, SETTLE_MS);
 		if (!w.settling &&
-		    (forced || changed || (w.failing && due(&w.next_retry))))
+		    (forced || changed || (w.failing &&
+		     clock_ts_passed(&w.next_retry))))
 			reload(forced, now);
 		stale_warn();
 		retire_old();
