@@ -220,22 +220,26 @@ TIMEOUT=4 conf "$w/q.conf"
 sed -i "s/127.0.0.1:$RBL_PORT/127.0.0.1:$HOLE/" "$w/q.conf"
 : > "$QD_LOG"
 qd_start -c "$w/q.conf" || bad "daemon start (DNS down)"
-t0=$(date +%s)
+# the lookups to a silent server end at the 4 s deadline: a session that
+# waited for them takes that long, one that did not a few ms
+ms() { date +%s%3N; }
+t0=$(ms)
 sess 127.0.0.2 "" joe $F
-t1=$(date +%s)
+t1=$(ms)
 expect "DNS not answering: an AUTH user relays" 127.0.0.2 $F accept "250" "SMTP AUTH"
-check "... without waiting for the DNSBL ($((t1 - t0)) s, the timeout is 4 s)" [ $((t1 - t0)) -lt 3 ]
+check "... without waiting for the DNSBL ($((t1 - t0)) ms; waiting takes 4000)" [ $((t1 - t0)) -lt 3500 ]
 touch "$w/pop/127.0.0.12"
-t0=$(date +%s)
+t0=$(ms)
 sess 127.0.0.12 "" "" $H $F
-t1=$(date +%s)
+t1=$(ms)
 expect "DNS not answering: a POP user relays" 127.0.0.12 $F accept "250" "relay client"
-check "... without waiting for the DNSBL either ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 3 ]
-t0=$(date +%s)
+check "... without waiting for the DNSBL either ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 3500 ]
+t0=$(ms)
 sess 127.0.0.2 "" "" $H
-t1=$(date +%s)
+t1=$(ms)
 expect "DNS not answering: a listed stranger is not blocked (rblsmtpd)" 127.0.0.2 $H accept "250" "failed (timeout), skipped"
-check "... answered once the 4 s timeout is over ($((t1 - t0)) s)" [ $((t1 - t0)) -ge 3 ] && [ $((t1 - t0)) -le 12 ]
+check "... answered when the lookups give up, within the 4 s timeout and a loaded machine's delay ($((t1 - t0)) ms)" \
+	[ $((t1 - t0)) -ge 3500 ] && [ $((t1 - t0)) -le 30000 ]
 qd_stop
 kill "$hole" 2>/dev/null
 rbl_stop

