@@ -394,11 +394,12 @@ schema(cfg_opt_t **lopts)
 static void
 join(cfg_t *cfg, const char *name, char *field, size_t size, char sep)
 {
+	const char seps[2] = { sep, '\0' };
 	size_t o = 0;
 
 	field[0] = '\0';
 	for (unsigned i = 0; i < cfg_size(cfg, name); i++) {
-		int n = snprintf(field + o, size - o, "%s%s", o ? (char[]){ sep, 0 } : "",
+		int n = snprintf(field + o, size - o, "%s%s", o ? seps : "",
 				 cfg_getnstr(cfg, name, i));
 
 		if (n < 0 || (size_t)n >= size - o)
