@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "ascii.h"
 #include "dnsbl.h"
+#include "rewrite.h"
 #include "suffix.h"
 
 #include <stdarg.h>
@@ -119,17 +120,28 @@ policy_connect(const struct tables *t, struct session *ss, const char *ip,
 			refuse_connection(ss, v);
 			return;
 		}
-		if (ss->rule.relayclient && !AUTH_ONLY(ss))
+		if (ss->rule.relayclient && !AUTH_ONLY(ss)) {
 			grant(ss, "%s sets RELAYCLIENT", ss->rule_desc);
+			if (ss->rule.rc_value_len > 0) {
+				ss->rc_value = ss->rule.rc_value;
+				ss->rc_value_len = ss->rule.rc_value_len;
+			}
+		}
 	}
 	if (AUTH_ONLY(ss))
 		;	/* no grant by address or name on this listener */
 	else if (!ss->relay && ss->ip.family &&
-	    (line = match_relayclients(t, ss->ip.text, hit, sizeof(hit))))
+	    (line = match_relayclients(t, ss->ip.text, hit, sizeof(hit)))) {
 		grant(ss, "relayclients:%u \"%s\"", line, hit);
+		ss->rc_value = tables_line_value(&t->relayclients, line,
+						 &ss->rc_value_len);
+	}
 	if (!ss->relay && ss->has_host && !AUTH_ONLY(ss) &&
-	    (line = match_domain_walk(t->relaydomains.set, ss->host, &h)))
+	    (line = match_domain_walk(t->relaydomains.set, ss->host, &h))) {
 		grant(ss, "relaydomains:%u \"%s\"", line, h);
+		ss->rc_value = tables_line_value(&t->relaydomains, line,
+						 &ss->rc_value_len);
+	}
 	verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok, "%s",
 		    ss->relay ? ss->relay_why : ss->rule_desc);
 }
@@ -607,4 +619,37 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 			    "\"%s\" is not in rcpthosts%s and the client may not relay (%s)",
 			    domain, t->morercpthosts.open ?
 			    " or morercpthosts.cdb" : "", ss->rule_desc);
+}
+
+int
+policy_rewrite(const struct tables *t, const struct session *ss,
+	       const char *rcpt, struct verdict *v, char *out, size_t outlen)
+{
+	const char *why;
+	size_t n;
+	int rc;
+
+	if (ss->rc_value == NULL || v->action != VERDICT_ACCEPT ||
+	    (t->s.auth_allows_relay && ss->auth[0]))
+		return 0;
+	rc = rewrite_rcpt(t, rcpt, ss->rc_value, ss->rc_value_len, out,
+			  outlen, &why);
+	if (rc != 0) {
+		if (rc == -2)
+			verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_ambiguous),
+				    "cannot append the RELAYCLIENT value \"%.*s\" (%s): %s",
+				    (int)ss->rc_value_len, ss->rc_value,
+				    ss->relay_why, why);
+		else
+			verdict_tempfail(v, "cannot append the RELAYCLIENT value \"%.*s\" (%s): %s",
+					 (int)(ss->rc_value_len > 255 ? 255 :
+					       ss->rc_value_len), ss->rc_value,
+					 ss->relay_why, why);
+		return -1;
+	}
+	n = strlen(v->reason);
+	snprintf(v->reason + n, sizeof(v->reason) - n,
+		 "; RELAYCLIENT value \"%.*s\": recipient becomes %s",
+		 (int)ss->rc_value_len, ss->rc_value, out);
+	return 1;
 }

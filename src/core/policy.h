@@ -11,7 +11,8 @@
  *   1. address longer than 900 bytes          -> 555 5.5.4 (qmail)
  *   2. sender in badmailfrom                  -> 553 5.7.1 (even relay clients)
  *   3. client may relay (RELAYCLIENT rule, relayclients, relaydomains,
- *      relaymailfrom, SMTP AUTH)              -> accept
+ *      relaymailfrom, SMTP AUTH)              -> accept (a non-empty
+ *      RELAYCLIENT value is appended to the recipient: policy_rewrite)
  *   3b. RBLSMTPD text, or listed in a DNSBL  -> its block (451, or 553),
  *      unless SMTP-after-POP makes it a relay client
  *   4. the address is ambiguous, or not plain and the MTA's own reading
@@ -66,6 +67,11 @@ struct session {
 	char rule_desc[400];		/* e.g. tcp.smtp:3 "10.1." */
 	int relay;			/* session-wide relay grant */
 	char relay_why[1024];		/* which source granted it */
+	/* its RELAYCLIENT value when the grant came from a rule,
+	 * relayclients or relaydomains and is not empty (NULL: none);
+	 * in the snapshot's memory */
+	const char *rc_value;
+	unsigned rc_value_len;
 
 	/* A refusal decided at connect (tcprules deny, or a tempfail) or at
 	 * MAIL FROM (badmailfrom, over-long sender, or a tempfail) holds for
@@ -124,5 +130,15 @@ void policy_mail(const struct tables *t, struct session *ss,
 /* rcpt as the MTA passes it, mta_rcpt its {rcpt_addr} (NULL: none). */
 void policy_rcpt(const struct tables *t, struct session *ss,
 		 const char *rcpt, const char *mta_rcpt, struct verdict *v);
+
+/* After an accepted recipient (v): qmail appends a non-empty RELAYCLIENT
+ * value to every recipient of the session (rewrite.h), unless SMTP AUTH
+ * made the client a relay client, which sets it to "".  Returns 0: keep
+ * the recipient; 1: out holds the recipient to put in its place (at least
+ * REWRITE_MAX bytes), and v's reason says so; -1: it cannot be rewritten,
+ * v is now the refusal (ambiguous recipient) or a tempfail. */
+int policy_rewrite(const struct tables *t, const struct session *ss,
+		   const char *rcpt, struct verdict *v, char *out,
+		   size_t outlen);
 
 #endif

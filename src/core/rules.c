@@ -14,7 +14,28 @@ struct rules {
 	struct cdbmap map;
 	char name[256];		/* file name for messages */
 	int from_text;		/* records carry an "L<line>" item first */
+	int have_values;	/* some RELAYCLIENT value is not empty */
 };
+
+static int
+find_value(void *arg, const char *k, unsigned kl, const char *d, unsigned dl)
+{
+	const char *end = d + dl;
+
+	(void)k;
+	(void)kl;
+	while (d < end) {
+		const char *z = memchr(d, '\0', (size_t)(end - d));
+		size_t n = z ? (size_t)(z - d) : (size_t)(end - d);
+
+		if (n > 13 && memcmp(d, "+RELAYCLIENT=", 13) == 0) {
+			*(int *)arg = 1;
+			return 1;
+		}
+		d += n + 1;
+	}
+	return 0;
+}
 
 struct rules *
 rules_new(struct cdbmap *db, const char *name, int from_text)
@@ -30,6 +51,10 @@ rules_new(struct cdbmap *db, const char *name, int from_text)
 	memset(db, 0, sizeof(*db));
 	snprintf(r->name, sizeof(r->name), "%s", base ? base + 1 : name);
 	r->from_text = from_text;
+	/* one pass at load: the milter asks the MTA for the right to change
+	 * recipients only when some rule may need it */
+	if (rules_walk(r, find_value, &r->have_values) != 0)
+		r->have_values = 1;	/* unreadable: lookups will fail anyway */
 	return r;
 }
 
@@ -50,9 +75,13 @@ decode(const struct rules *r, const char *d, unsigned dlen,
 		} else if (n >= 1 && d[0] == 'L' && r->from_text) {
 			m->lineno = (unsigned)strtoul(d + 1, NULL, 10);
 		} else if (n >= 13 && memcmp(d, "+RELAYCLIENT=", 13) == 0) {
-			m->relayclient = 1;
+			m->relayclient = 1;	/* the last one wins */
+			m->rc_value = d + 13;
+			m->rc_value_len = (unsigned)(n - 13);
 		} else if (n == 12 && memcmp(d, "-RELAYCLIENT", 12) == 0) {
 			m->relayclient = 0;
+			m->rc_value = NULL;
+			m->rc_value_len = 0;
 		} else if (n >= 10 && memcmp(d, "+RBLSMTPD=", 10) == 0) {
 			size_t vl = n - 10 < sizeof(m->rblsmtpd) - 1 ?
 				n - 10 : sizeof(m->rblsmtpd) - 1;
@@ -132,6 +161,12 @@ rules_lookup(const struct rules *r, const char *ip, const char *host,
 	TRY("", 0);
 #undef TRY
 	return 0;
+}
+
+int
+rules_have_values(const struct rules *r)
+{
+	return r != NULL && r->have_values;
 }
 
 int

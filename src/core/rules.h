@@ -22,6 +22,9 @@ struct rule_match {
 	int found;		/* 0: no rule matched (tcpserver allows) */
 	int deny;
 	int relayclient;	/* RELAYCLIENT set, possibly to "" */
+	const char *rc_value;	/* its value, in the rules' memory (valid
+				 * while they are); NULL or "" if empty */
+	unsigned rc_value_len;
 	int rblsmtpd_set;	/* RBLSMTPD set, possibly to "" */
 	char rblsmtpd[256];	/* its value (cut) */
 	char key[320];		/* the key that matched */
@@ -37,6 +40,10 @@ struct rules *rules_new(struct cdbmap *db, const char *name, int from_text);
  * Returns 0 (m filled), or -1 if the cdb is unreadable/corrupt. */
 int rules_lookup(const struct rules *r, const char *ip, const char *host,
 		 const char *info, struct rule_match *m);
+
+/* 1 if some rule sets RELAYCLIENT to a non-empty value (recipients are
+ * then rewritten for its clients), 0 if none. */
+int rules_have_values(const struct rules *r);
 
 /* Does a catch-all key ("" or "=") grant RELAYCLIENT?  1 yes (why filled),
  * 0 no, -1 error. */

@@ -158,6 +158,7 @@ drop(struct tables *t, enum tables_file f)
 	if (cs) {
 		strset_free(cs->set);
 		ctl_lines_free(&cs->lines);
+		free(cs->values);
 		memset(cs, 0, sizeof(*cs));
 	} else if (f == TF_MORERCPTHOSTS) {
 		cdbmap_close(&t->morercpthosts);
@@ -194,6 +195,50 @@ tables_share(struct tables *t, const struct tables *prev, enum tables_file f)
 	return 1;
 }
 
+/* relayclients, relaydomains: "key:@value" is the key with a RELAYCLIENT
+ * value, which qrelay-milter appends to the client's recipients as qmail
+ * does with $RELAYCLIENT.  The first ":@" splits (neither an address nor
+ * a host name has '@'); any other line is a bare key, as in IndiMail. */
+static int
+split_value(struct ctl_set *cs, struct ctl_line *l)
+{
+	char *sep = strstr(l->text, ":@");
+	struct ctl_value *v;
+
+	if (sep == NULL)
+		return 0;
+	v = realloc(cs->values, (cs->n_values + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	cs->values = v;
+	v += cs->n_values++;
+	v->lineno = l->lineno;
+	v->text = sep + 1;
+	v->len = (unsigned)(l->len - (size_t)(sep + 1 - l->text));
+	*sep = '\0';		/* the key ends here (lines.buf is ours) */
+	l->len = (size_t)(sep - l->text);
+	return 0;
+}
+
+const char *
+tables_line_value(const struct ctl_set *cs, unsigned lineno, unsigned *len)
+{
+	size_t lo = 0, hi = cs->n_values;
+
+	while (lo < hi) {	/* values are in line order */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cs->values[mid].lineno < lineno)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == cs->n_values || cs->values[lo].lineno != lineno)
+		return NULL;
+	*len = cs->values[lo].len;
+	return cs->values[lo].text;
+}
+
 int
 tables_set_list(struct tables *t, enum tables_file f, char *text, size_t len,
 		tables_warn_fn warn, void *warnarg, char *err, size_t errlen)
@@ -214,7 +259,7 @@ tables_set_list(struct tables *t, enum tables_file f, char *text, size_t len,
 	cs->present = 1;
 	own(t, f);
 	for (size_t i = 0; i < cs->lines.n; i++) {
-		const struct ctl_line *l = &cs->lines.v[i];
+		struct ctl_line *l = &cs->lines.v[i];
 
 		/* a million random slots: fetch a few lines ahead */
 		if (i + 8 < cs->lines.n)
@@ -228,11 +273,19 @@ tables_set_list(struct tables *t, enum tables_file f, char *text, size_t len,
 			warnf(warn, warnarg,
 			      "%s:%u: leading whitespace is part of the entry (as in qmail), so it never matches",
 			      path, l->lineno);
-		else if (f == TF_RELAYCLIENTS && l->len > 1 &&
-			 l->text[l->len - 1] == ':' && strchr(l->text, '.'))
+		else if ((f == TF_RELAYCLIENTS || f == TF_RELAYDOMAINS) &&
+			 strchr(l->text, ':') && !strstr(l->text, ":@") &&
+			 (f == TF_RELAYDOMAINS || strchr(l->text, '.')))
 			warnf(warn, warnarg,
-			      "%s:%u: \"%s\" ends in ':'; like IndiMail, only the bare address or prefix matches",
-			      path, l->lineno, l->text);
+			      "%s:%u: \"%s\" never matches: like IndiMail, a line is the bare %s (write KEY:@VALUE for a RELAYCLIENT value)",
+			      path, l->lineno, l->text,
+			      f == TF_RELAYCLIENTS ? "address or prefix" :
+			      "host name or .suffix");
+		if ((f == TF_RELAYCLIENTS || f == TF_RELAYDOMAINS) &&
+		    split_value(cs, l) != 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
 		if (strset_add(cs->set, l->text, l->len, l->lineno) != 0) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			return -1;
@@ -334,6 +387,8 @@ tables_finish(struct tables *t, tables_warn_fn warn, void *warnarg,
 	}
 	if (check_open_relay(t, warn, warnarg, err, errlen) != 0)
 		return -1;
+	t->rc_values = rules_have_values(t->rules) ||
+		t->relayclients.n_values > 0 || t->relaydomains.n_values > 0;
 	/* the sets point into the text buffers; the per-line index is no
 	 * longer needed (24 MB for a million-line rcpthosts) */
 	for (size_t i = 0; i < N_LISTS; i++) {

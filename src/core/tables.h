@@ -52,10 +52,21 @@ struct file_stamp {
 /* A control file loaded into a case-insensitive set.  After
  * tables_finish(), lines.v is NULL (freed); lines.n and lines.buf (the
  * keys) remain. */
+struct ctl_value {
+	unsigned lineno;
+	const char *text;	/* NUL-terminated, in lines.buf */
+	unsigned len;
+};
+
 struct ctl_set {
 	int present;
 	struct ctl_lines lines;
 	struct strset *set;
+	/* relayclients, relaydomains: the RELAYCLIENT values of the lines
+	 * written "key:@value" (their key is the text before ':'), in line
+	 * order; NULL if none */
+	struct ctl_value *values;
+	size_t n_values;
 };
 
 /* What was read from one file (a list's set, a cdb, the rules) can be
@@ -80,6 +91,9 @@ struct tables {
 	int n_local_v4;
 	struct dnsbl_list dnsbl;	/* dnsbl_zones, then dnsbllist */
 	char dnsbl_err[600];		/* dnsbl_zones did not parse */
+	int rc_values;			/* a rule, relayclients or relaydomains
+					 * line has a RELAYCLIENT value (set
+					 * by tables_finish) */
 };
 
 typedef void (*tables_warn_fn)(void *arg, const char *msg);
@@ -98,6 +112,11 @@ int tables_is_list(enum tables_file f);
 int tables_set_list(struct tables *t, enum tables_file f, char *text,
 		    size_t len, tables_warn_fn warn, void *warnarg, char *err,
 		    size_t errlen);
+
+/* The RELAYCLIENT value of line lineno of a relayclients or relaydomains
+ * set (len filled), or NULL if the line has none. */
+const char *tables_line_value(const struct ctl_set *cs, unsigned lineno,
+			      unsigned *len);
 
 /* A cdb (morercpthosts.cdb, relaymailfrom.cdb): taken over. */
 void tables_set_cdb(struct tables *t, enum tables_file f, struct cdbmap *m);

@@ -6,12 +6,18 @@
  * turns its verdict into a reply.  Per-connection state lives in smfi
  * private data (libmilter may run one connection's callbacks on different
  * worker threads).  Every failure path returns SMFIS_TEMPFAIL.
+ *
+ * A client whose RELAYCLIENT has a value gets its recipients rewritten
+ * at end of message (smfi_delrcpt + smfi_addrcpt), as qmail appends the
+ * value; every other session is accepted whole at DATA, with no
+ * end-of-message round trip.
  */
 #include "config.h"
 #include "callbacks.h"
 #include "snapshot.h"
 #include "core/addr.h"
 #include "core/policy.h"
+#include "core/rewrite.h"
 #include "dns/rbl.h"
 #include "util/log.h"
 
@@ -33,10 +39,16 @@ struct conn {
 	char mta_from[ADDR_MAX + 8];	/* its {mail_addr}; "" if none */
 	size_t from_len;		/* the whole sender's length */
 	int has_mta_from;
+	int connected;		/* qr_connect ran */
+	int can_rewrite;	/* the MTA granted ADDRCPT and DELRCPT */
+	/* this transaction's rewrites: the recipient as the MTA passed it,
+	 * and the one to put in its place */
+	struct rewrite { char *from, *to; } *rw;
+	size_t n_rw, max_rw;
 };
 
 static atomic_int warned_symlist, warned_macros, warned_rcpt_macros;
-static atomic_int warned_servers;
+static atomic_int warned_servers, warned_rewrite;
 
 /* The macros we need at MAIL: the AUTH user; {mail_addr}, the MTA's own
  * reading of the sender (the envelope sender it will use); and
@@ -71,7 +83,19 @@ qr_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		free(c);
 		c = NULL;
 	}
+	/* the right to change recipients only when the tables hold a
+	 * RELAYCLIENT value (the session keeps this snapshot: qr_connect) */
+	if (c != NULL) {
+		snapshot_release(c->snap);
+		c->snap = snapshot_acquire();
+	}
 	*pf0 = f0 & SMFIF_SETSYMLIST;
+	if (c != NULL && c->snap != NULL &&
+	    snapshot_tables(c->snap)->rc_values) {
+		*pf0 |= f0 & (SMFIF_ADDRCPT | SMFIF_DELRCPT);
+		c->can_rewrite = (f0 & (SMFIF_ADDRCPT | SMFIF_DELRCPT)) ==
+			(SMFIF_ADDRCPT | SMFIF_DELRCPT);
+	}
 	/* skip every stage we do not use, where the MTA allows it */
 	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOBODY |
 		     SMFIP_NOEOH | SMFIP_NOUNKNOWN);
@@ -203,6 +227,44 @@ retired(struct conn *c)
 	return 1;
 }
 
+static void
+rewrites_clear(struct conn *c)
+{
+	for (size_t i = 0; i < c->n_rw; i++) {
+		free(c->rw[i].from);
+		free(c->rw[i].to);
+	}
+	c->n_rw = 0;
+}
+
+/* Remember to put to in the place of from at end of message (once per
+ * recipient).  0, or -1 out of memory. */
+static int
+rewrite_add(struct conn *c, const char *from, const char *to)
+{
+	for (size_t i = 0; i < c->n_rw; i++)
+		if (strcmp(c->rw[i].from, from) == 0)
+			return 0;	/* the same recipient twice */
+	if (c->n_rw == c->max_rw) {
+		size_t m = c->max_rw ? 2 * c->max_rw : 8;
+		struct rewrite *v = realloc(c->rw, m * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		c->rw = v;
+		c->max_rw = m;
+	}
+	c->rw[c->n_rw].from = strdup(from);
+	c->rw[c->n_rw].to = strdup(to);
+	if (c->rw[c->n_rw].from == NULL || c->rw[c->n_rw].to == NULL) {
+		free(c->rw[c->n_rw].from);
+		free(c->rw[c->n_rw].to);
+		return -1;
+	}
+	c->n_rw++;
+	return 0;
+}
+
 static sfsistat
 qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
@@ -223,8 +285,11 @@ qr_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		}
 	}
 	rbl_end(&c->rbl);		/* none unless connect came twice */
-	snapshot_release(c->snap);
-	c->snap = snapshot_acquire();
+	if (c->snap == NULL || c->connected) {	/* else negotiate's */
+		snapshot_release(c->snap);
+		c->snap = snapshot_acquire();
+	}
+	c->connected = 1;
 	if (c->snap == NULL) {
 		log_msg(LOG_ERR, "connect: no tables loaded; tempfail");
 		return SMFIS_TEMPFAIL;	/* qr_close frees c */
@@ -268,6 +333,7 @@ qr_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;	/* never NR_MAIL without c */
 	if (c->snap == NULL || retired(c))	/* every RCPT will tempfail */
 		return c->nr_mail ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
+	rewrites_clear(c);	/* a new transaction */
 	from = argv[0] ? argv[0] : "";
 	c->from_len = strlen(from);
 	snprintf(c->from, sizeof(c->from), "%s", from);
@@ -288,6 +354,26 @@ qr_envfrom(SMFICTX *ctx, char **argv)
 	return answer(ctx, &v);
 }
 
+/* An accepted recipient of a client with a RELAYCLIENT value: remember
+ * its rewrite, or refuse it (never accept a recipient unchanged that qmail
+ * would have rewritten). */
+static void
+rcpt_rewrite(struct conn *c, const char *rcpt, struct verdict *v)
+{
+	char to[REWRITE_MAX];
+
+	if (policy_rewrite(snapshot_tables(c->snap), &c->ss, rcpt, v, to,
+			   sizeof(to)) != 1)
+		return;
+	if (!c->can_rewrite) {
+		if (atomic_exchange(&warned_rewrite, 1) == 0)
+			log_msg(LOG_WARNING, "the MTA did not let the milter change recipients (SMFIF_ADDRCPT, SMFIF_DELRCPT), so recipients of clients with a RELAYCLIENT value are tempfailed");
+		verdict_tempfail(v, "the RELAYCLIENT value cannot be appended: the MTA did not let the milter change recipients on this connection");
+	} else if (rewrite_add(c, rcpt, to) != 0) {
+		verdict_tempfail(v, "out of memory");
+	}
+}
+
 static sfsistat
 qr_envrcpt(SMFICTX *ctx, char **argv)
 {
@@ -302,6 +388,8 @@ qr_envrcpt(SMFICTX *ctx, char **argv)
 		log_msg(LOG_WARNING,
 			"the MTA sent no {rcpt_addr} at RCPT TO; for clients that may not relay, only plain <user@domain> recipients can be judged and all others are refused. Postfix: check milter_rcpt_macros; Sendmail: confMILTER_MACROS_ENVRCPT");
 	policy_rcpt(snapshot_tables(c->snap), &c->ss, argv[0], mta_rcpt, &v);
+	if (c->ss.rc_value != NULL && v.action == VERDICT_ACCEPT)
+		rcpt_rewrite(c, argv[0], &v);
 	log_decision("rcpt", c, argv[0], mta_rcpt, &v);
 	return answer(ctx, &v);
 }
@@ -313,14 +401,58 @@ qr_envrcpt(SMFICTX *ctx, char **argv)
  * fell to ~22 messages/s.  Answering DATA keeps the exchange
  * request/reply (doc/performance.md).
  * Every recipient has been decided by now, so the answer is "accept this
- * message": the MTA then skips the end-of-message round trip.  The next
+ * message": the MTA then skips the end-of-message round trip, unless
+ * recipients are to be rewritten (RELAYCLIENT values, qr_eom).  The next
  * transaction on the same connection is filtered again from MAIL on
  * (tests/mta/integration.sh checks that through Postfix and Sendmail). */
 static sfsistat
 qr_data(SMFICTX *ctx)
 {
-	(void)ctx;
-	return SMFIS_ACCEPT;
+	struct conn *c = smfi_getpriv(ctx);
+
+	/* recipients to rewrite: at end of message */
+	return c != NULL && c->n_rw > 0 ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+}
+
+/* End of message, only for a transaction with recipients to rewrite:
+ * each is removed and its rewritten form added; if the MTA refuses any
+ * change, the message is tempfailed. */
+static sfsistat
+qr_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	sfsistat r = SMFIS_CONTINUE;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	for (size_t i = 0; i < c->n_rw; i++) {
+		char qf[(ADDR_MAX + 8) * 4 + 1], qt[REWRITE_MAX * 4 + 1];
+		int ok = smfi_delrcpt(ctx, c->rw[i].from) == MI_SUCCESS &&
+			smfi_addrcpt(ctx, c->rw[i].to) == MI_SUCCESS;
+
+		log_msg(ok ? LOG_INFO : LOG_ERR,
+			"rewrite client=%s rcpt=\"%s\" new=\"%s\" result=%s",
+			c->ss.ip.family ? c->ss.ip.text : "unknown",
+			esc(c->rw[i].from, qf, sizeof(qf)),
+			esc(c->rw[i].to, qt, sizeof(qt)),
+			ok ? "ok" : "failed; tempfail");
+		if (!ok) {
+			r = SMFIS_TEMPFAIL;
+			break;
+		}
+	}
+	rewrites_clear(c);
+	return r;
+}
+
+static sfsistat
+qr_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		rewrites_clear(c);
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -331,6 +463,8 @@ qr_close(SMFICTX *ctx)
 	if (c) {
 		rbl_end(&c->rbl);
 		snapshot_release(c->snap);
+		rewrites_clear(c);
+		free(c->rw);
 		free(c);
 		smfi_setpriv(ctx, NULL);
 	}
@@ -340,11 +474,13 @@ qr_close(SMFICTX *ctx)
 struct smfiDesc qr_milter_desc = {
 	.xxfi_name = "qrelay-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_SETSYMLIST | SMFIF_ADDRCPT | SMFIF_DELRCPT,
 	.xxfi_connect = qr_connect,
 	.xxfi_envfrom = qr_envfrom,
 	.xxfi_envrcpt = qr_envrcpt,
 	.xxfi_data = qr_data,
+	.xxfi_eom = qr_eom,
+	.xxfi_abort = qr_abort,
 	.xxfi_close = qr_close,
 	.xxfi_negotiate = qr_negotiate,
 };

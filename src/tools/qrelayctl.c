@@ -34,6 +34,7 @@
 #include "config.h"
 #include "conf/conf.h"
 #include "core/policy.h"
+#include "core/rewrite.h"
 #include "dns/rbl.h"
 #include "dns/resolver.h"
 #include "pop/pop.h"
@@ -102,14 +103,15 @@ load_settings(struct settings *s, const char *config, int given)
 	return 0;
 }
 
+/* to: the rewritten recipient ("" if none) */
 static void
-print_verdict(const char *rcpt, const struct verdict *v)
+print_verdict(const char *rcpt, const char *to, const struct verdict *v)
 {
 	char reply[sizeof(v->reply.text) + 32];
 
 	reply_format(&v->reply, reply, sizeof(reply));
-	printf("%s %s | rcpt %s | %s\n", verdict_action_name(v->action), reply,
-	       rcpt, v->reason);
+	printf("%s %s | rcpt %s%s%s | %s\n", verdict_action_name(v->action),
+	       reply, rcpt, to[0] ? " -> " : "", to, v->reason);
 }
 
 struct check_args {
@@ -276,9 +278,13 @@ cmd_check(int argc, char **argv, const char *config, int config_given)
 	if (v.action == VERDICT_ACCEPT)
 		policy_mail(t, &ss, a.from, a.mail_addr, a.auth, &v);
 	for (int i = 0; i < a.n_rcpts; i++) {
+		char to[REWRITE_MAX];
+
 		policy_rcpt(t, &ss, a.rcpts[i],
 			    a.n_rcpt_addr ? a.rcpt_addr[i] : NULL, &v);
-		print_verdict(a.rcpts[i], &v);
+		if (policy_rewrite(t, &ss, a.rcpts[i], &v, to, sizeof(to)) != 1)
+			to[0] = '\0';
+		print_verdict(a.rcpts[i], to, &v);
 		if (v.action == VERDICT_TEMPFAIL)
 			worst = 2;
 		else if (v.action == VERDICT_REJECT && worst < 1)

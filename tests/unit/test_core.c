@@ -12,6 +12,7 @@
 #include "core/dnsbl.h"
 #include "core/ip.h"
 #include "core/policy.h"
+#include "core/rewrite.h"
 #include "core/strset.h"
 #include "core/tables.h"
 #include "core/verdict.h"
@@ -1066,6 +1067,107 @@ test_tables_share(void)
 	tables_free(c);
 }
 
+
+/* RELAYCLIENT values: appended to every accepted recipient, as qmail
+ * does, from a rule, relayclients or relaydomains; never after AUTH. */
+static void
+test_relayclient_values(void)
+{
+	static const struct {
+		const char *ip, *host, *auth, *rcpt, *want;
+	} v[] = {
+		{ "127.0.0.1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<a@example.com>", "<\"a@example.com\"@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<postmaster>", "<postmaster@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<\"john doe\"@x.org>", "<\"john doe@x.org\"@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<\"a\\\"b\"@x.org>", "<\"a\\\"b@x.org\"@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<a@[192.0.2.1]>", "<\"a@here.example\"@fixme.example>" },
+		{ "127.0.0.1", NULL, "bob", "<a@evil.com>", "" },	/* AUTH: "" */
+		{ "127.0.0.2", NULL, NULL, "<a@evil.com>", "<a@evil.com.bad>" },
+		{ "10.0.0.9", NULL, NULL, "<a@evil.com>", "" },	/* RELAYCLIENT="" */
+		{ "192.168.7.20", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@relay.example>" },
+		{ "10.5.5.5", NULL, NULL, "<a@evil.com>", "" },	/* bare line */
+		{ "2001:db8::1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@v6.example>" },
+		{ "9.9.9.9", "pc.branch.example", NULL, "<a@evil.com>", "<\"a@evil.com\"@branch.fix>" },
+		{ "9.9.9.9", NULL, NULL, "<a@example.com>", "" },	/* no grant */
+	};
+	struct settings s;
+	struct tables *t;
+	struct session ss;
+	struct verdict vd;
+	char err[1024], out[REWRITE_MAX];
+	const char *why;
+	uint32_t *me = malloc(sizeof(*me));
+
+	settings_defaults(&s);
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_list(t, TF_RELAYCLIENTS, "192.168.7.:@relay.example\n10.5.5.5\n2001:db8::1:@v6.example\n172.16.1.:\n");
+	mt_list(t, TF_RELAYDOMAINS, ".branch.example:@branch.fix\n");
+	mt_rules(t, "127.0.0.1:allow,RELAYCLIENT=\"@fixme.example\"\n"
+		 "127.0.0.2:allow,RELAYCLIENT=\".bad\"\n"
+		 "10.0.0.:allow,RELAYCLIENT=\"\"\n127.0.0.3:allow,RELAYCLIENT=\"@bad domain\"\n:allow\n");
+	tables_set_localiphost(t, "here.example");
+	me[0] = 0xc0000201;	/* 192.0.2.1 */
+	tables_set_local_v4(t, me, 1);
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0 && t->rc_values,
+	      "tables with RELAYCLIENT values: %s", err);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc;
+
+		policy_connect(t, &ss, v[i].ip, v[i].host, NULL, &vd);
+		policy_mail(t, &ss, "<s@x.org>", NULL, v[i].auth, &vd);
+		policy_rcpt(t, &ss, v[i].rcpt, NULL, &vd);
+		rc = policy_rewrite(t, &ss, v[i].rcpt, &vd, out, sizeof(out));
+		if (v[i].want[0])
+			CHECK(vd.action == VERDICT_ACCEPT && rc == 1 &&
+			      strcmp(out, v[i].want) == 0 &&
+			      strstr(vd.reason, "recipient becomes"),
+			      "%s %s: becomes %s (got %d %s; %s)", v[i].ip,
+			      v[i].rcpt, v[i].want, rc, rc == 1 ? out : "-",
+			      vd.reason);
+		else
+			CHECK(rc == 0, "%s %s%s: not rewritten (%s)", v[i].ip,
+			      v[i].rcpt, v[i].auth ? " after AUTH" : "",
+			      vd.reason);
+	}
+	/* no rewrite for a refused recipient, never accept one unchanged */
+	policy_connect(t, &ss, "9.9.9.9", NULL, NULL, &vd);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_REJECT &&
+	      policy_rewrite(t, &ss, "<a@evil.com>", &vd, out, sizeof(out)) == 0,
+	      "a refused recipient stays refused");
+	policy_connect(t, &ss, "127.0.0.1", NULL, NULL, &vd);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<@r.example:a@evil.com>", NULL, &vd);
+	CHECK(policy_rewrite(t, &ss, "<@r.example:a@evil.com>", &vd, out,
+			     sizeof(out)) == -1 && vd.action == VERDICT_REJECT,
+	      "an ambiguous recipient is refused, not passed unchanged (%s)",
+	      vd.reason);
+	policy_connect(t, &ss, "127.0.0.3", NULL, NULL, &vd);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
+	CHECK(policy_rewrite(t, &ss, "<a@evil.com>", &vd, out, sizeof(out)) == -1 &&
+	      vd.action == VERDICT_TEMPFAIL && strstr(vd.reason, "no valid domain"),
+	      "a value that makes no valid domain: tempfail (%s)", vd.reason);
+	policy_connect(t, &ss, "172.16.1.5", NULL, NULL, &vd);
+	CHECK(!ss.relay, "\"172.16.1.:\" never matches, as in IndiMail");
+	CHECK(rewrite_rcpt(t, "<a@b.c>", "@x.example", 256, out, sizeof(out), &why) == -1 &&
+	      strstr(why, "255"), "a value over 255 bytes is refused");
+	CHECK(rewrite_rcpt(t, "<a@b.c>", "@x.example", 10, out, 20, &why) == -1,
+	      "a short buffer is refused");
+	tables_free(t);
+
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	mt_list(t, TF_RELAYCLIENTS, "192.168.7.\n");
+	mt_rules(t, "127.0.0.1:allow,RELAYCLIENT=\"\"\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0 && !t->rc_values,
+	      "tables without values: recipients are never changed");
+	tables_free(t);
+}
+
 int
 main(void)
 {
@@ -1089,6 +1191,7 @@ main(void)
 	test_policy_pop();
 	test_dnsbl();
 	test_policy_dnsbl();
+	test_relayclient_values();
 	{
 		char cmd[600];
 
