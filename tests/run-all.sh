@@ -85,6 +85,7 @@ if [ -f tests/mta/integration.sh ]; then
 	run "postfix+sendmail integration" sh tests/mta/integration.sh
 fi
 run "postfix+sendmail dnsbl and listeners" sh tests/mta/dnsbl.sh
+run "postfix+sendmail RELAYCLIENT values" sh tests/mta/relayclient.sh
 # SMTP-after-POP: relay-ctrl directory, MySQL relay table (private MariaDB),
 # Dovecot post-login hook end to end
 run pop-directory sh tests/pop/dir.sh
