@@ -24,8 +24,8 @@
 #define LINT_EXEC_TIMEOUT 30
 #define LINT_EXEC_MAX (16u << 20)
 
-/* argv[0] in PATH, or in /usr/sbin (postconf is there, and a user's PATH
- * often lacks it): the file to run, or NULL. */
+/* argv[0] in PATH (its absolute directories), or in /usr/sbin (postconf
+ * is there, and a user's PATH often lacks it): the file to run, or NULL. */
 static char *
 find_program(const char *name, char *buf, size_t len)
 {
@@ -36,9 +36,9 @@ find_program(const char *name, char *buf, size_t len)
 	while (path && *path) {
 		size_t n = strcspn(path, ":");
 
-		snprintf(buf, len, "%.*s/%s", (int)(n ? n : 1),
-			 n ? path : ".", name);
-		if (access(buf, X_OK) == 0)
+		/* an empty entry would be the current directory: not that */
+		snprintf(buf, len, "%.*s/%s", (int)n, path, name);
+		if (n > 0 && path[0] == '/' && access(buf, X_OK) == 0)
 			return buf;
 		path += n + (path[n] == ':');
 	}

@@ -154,52 +154,55 @@ lint_pf_where(const struct pf *p, const struct pf_svc *s, const char *name,
 	return main_line(p, name);
 }
 
-/* A list's tokens, split at commas and blanks outside { } (copied into
- * buf). */
-int
-lint_pf_tokens(const char *list, char *buf, size_t len, char **tok)
+void
+lint_pf_words(const char *list, struct pf_words *out)
 {
-	int n = 0, depth = 0;
-	size_t o = 0;
+	size_t len = strlen(list), o = 0;
+	char *buf;
+	int depth = 0;
 
-	for (const char *c = list; *c && o + 1 < len; c++) {
+	/* at most len + 1 words, and the text with a NUL after each */
+	out->w = lint_alloc((len + 1) * sizeof(char *) + 2 * len + 2);
+	buf = (char *)(out->w + len + 1);
+	out->n = 0;
+	for (const char *c = list; *c; c++) {
 		if (depth == 0 && strchr(", \t\n", *c)) {
 			if (o > 0 && buf[o - 1] != '\0')
 				buf[o++] = '\0';
 			continue;
 		}
-		if (o == 0 || buf[o - 1] == '\0') {
-			if (n == PF_WORDS)
-				break;
-			tok[n++] = buf + o;
-		}
+		if (o == 0 || buf[o - 1] == '\0')
+			out->w[out->n++] = buf + o;
 		depth += *c == '{' ? 1 : *c == '}' && depth > 0 ? -1 : 0;
 		buf[o++] = *c;
 	}
 	buf[o] = '\0';
-	return n;
 }
 
 /* postconf [-c dir] args...: its output, or NULL (a finding made). */
 static char *
 postconf(struct pf *p, const char *dir, const char *const *args)
 {
-	char *argv[64], err[1200], *out;
-	int n = 0;
+	size_t na = 0, n = 0;
+	char **argv, err[1200], *out;
 
+	while (args[na])
+		na++;
+	argv = lint_alloc((na + 4) * sizeof(*argv));
 	argv[n++] = "postconf";
 	if (dir) {
 		argv[n++] = "-c";
 		argv[n++] = (char *)dir;
 	}
-	while (*args && n < 62)
-		argv[n++] = (char *)*args++;
+	for (size_t i = 0; i < na; i++)
+		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 	if (lint_exec(argv, &out, err, sizeof(err)) != 0) {
 		lint_add(p->l, "audit-failed", dir ? dir : "postconf", 0,
 			 "cannot read the Postfix configuration: %s", err);
-		return NULL;
+		out = NULL;
 	}
+	free(argv);
 	return out;
 }
 
@@ -302,18 +305,21 @@ lint_pf_read(struct pf *p, const char *dir)
 	snprintf(p->mastercf, sizeof(p->mastercf), "%s/master.cf", p->dir);
 	if (lint_pf_main(p, "smtpd_restriction_classes")[0]) {
 		/* the classes' values, added to the parameters */
-		char buf[4096], *tok[PF_WORDS];
-		const char *args[PF_WORDS + 2];
-		int n = lint_pf_tokens(lint_pf_main(p, "smtpd_restriction_classes"),
-				       buf, sizeof(buf), tok);
+		struct pf_words c;
+		const char **args;
 		struct pf_kv *more, *nk;
 		size_t m, all;
 
+		lint_pf_words(lint_pf_main(p, "smtpd_restriction_classes"), &c);
+		args = lint_alloc(((size_t)c.n + 2) * sizeof(*args));
 		args[0] = "-x";
-		for (int i = 0; i < n; i++)
-			args[i + 1] = tok[i];
-		args[n + 1] = NULL;
-		if ((p->out[3] = postconf(p, dir, args)) == NULL)
+		for (int i = 0; i < c.n; i++)
+			args[i + 1] = c.w[i];
+		args[c.n + 1] = NULL;
+		p->out[3] = postconf(p, dir, args);
+		free(args);
+		free(c.w);
+		if (p->out[3] == NULL)
 			return -1;
 		m = parse_kv(p->out[3], &more);
 		all = p->n_main + m;
@@ -340,5 +346,6 @@ lint_pf_free(struct pf *p)
 	free(p->main);
 	free(p->over);
 	free(p->svc);
+	free(p->names);
 	free(p);
 }

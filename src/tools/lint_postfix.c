@@ -60,11 +60,12 @@ static_ok(const char *t)
 static int
 mynetworks(const char *v, char *broad, size_t len)
 {
-	char buf[4096], *tok[PF_WORDS];
-	int n = lint_pf_tokens(v, buf, sizeof(buf), tok), rc = 0;
+	struct pf_words ws;
+	int rc = 0;
 
-	for (int i = 0; i < n; i++) {
-		const char *t = tok[i], *slash = strrchr(t, '/');
+	lint_pf_words(v, &ws);
+	for (int i = 0; i < ws.n; i++) {
+		const char *t = ws.w[i], *slash = strrchr(t, '/');
 		int v6 = t[0] == '[', bits;
 
 		if ((!v6 && strchr(t, ':')) || t[0] == '/' || slash == NULL ||
@@ -72,8 +73,10 @@ mynetworks(const char *v, char *broad, size_t len)
 		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
 			continue;
 		bits = atoi(slash + 1);
-		if (bits == 0)
-			return 2;
+		if (bits == 0) {
+			rc = 2;
+			break;
+		}
 		if (!v6 && strncmp(t, "127.", 4) == 0 && bits >= 8)
 			continue;	/* loopback: no remote client */
 		if (bits < (v6 ? 32 : 16) && rc == 0) {
@@ -81,6 +84,7 @@ mynetworks(const char *v, char *broad, size_t len)
 			rc = 1;
 		}
 	}
+	free(ws.w);
 	return rc;
 }
 
@@ -88,13 +92,14 @@ mynetworks(const char *v, char *broad, size_t len)
 static int
 is_word(const char *list, const char *w)
 {
-	char buf[4096], *tok[PF_WORDS];
-	int n = lint_pf_tokens(list, buf, sizeof(buf), tok);
+	struct pf_words ws;
+	int found = 0;
 
-	for (int i = 0; i < n; i++)
-		if (strcmp(tok[i], w) == 0)
-			return 1;
-	return 0;
+	lint_pf_words(list, &ws);
+	for (int i = 0; i < ws.n && !found; i++)
+		found = strcmp(ws.w[i], w) == 0;
+	free(ws.w);
+	return found;
 }
 
 enum { R_PASS, R_REJECT, R_PERMIT };
@@ -119,66 +124,63 @@ walk(struct pf *p, const struct pf_svc *s, const char *list, int depth,
 		"reject_rhsbl_reverse_client", "permit_dnswl_client",
 		"permit_rhswl_client", "sleep", NULL
 	};
-	char buf[8192], *tok[PF_WORDS], broad[128];
-	int n = lint_pf_tokens(list, buf, sizeof(buf), tok);
+	struct pf_words ws;
+	char broad[128];
+	int res = R_PASS;
 
-	for (int i = 0; i < n; i++) {
-		const char *t = tok[i], *classes, *file;
+	lint_pf_words(list, &ws);
+	for (int i = 0; i < ws.n && res == R_PASS; i++) {
+		const char *t = ws.w[i], *classes, *file;
 		size_t tl = strlen(t);
 		unsigned line;
 		int k, r;
 
 		for (k = 0; rejects[k] && strcmp(t, rejects[k]) != 0; k++)
 			;
-		if (rejects[k])
-			return R_REJECT;
-		if (strcmp(t, "permit") == 0) {
+		if (rejects[k]) {
+			res = R_REJECT;
+		} else if (strcmp(t, "permit") == 0) {
 			snprintf(why, len, "permit");
-			return R_PERMIT;
-		}
-		if (strcmp(t, "permit_mynetworks") == 0) {
+			res = R_PERMIT;
+		} else if (strcmp(t, "permit_mynetworks") == 0) {
 			r = mynetworks(lint_pf_value(p, s, "mynetworks"), broad,
 				       sizeof(broad));
 			if (r == 2) {
 				snprintf(why, len, "permit_mynetworks, and mynetworks covers every address");
-				return R_PERMIT;
-			}
-			if (r == 1 &&
-			    (line = lint_pf_where(p, s, "mynetworks", &file), 1))
+				res = R_PERMIT;
+			} else if (r == 1) {
+				line = lint_pf_where(p, s, "mynetworks", &file);
 				lint_add(p->l, "relay-broad", file, line,
 					 "mynetworks has \"%s\", more than a /16 of IPv4 or a /32 of IPv6, and permit_mynetworks lets it relay",
 					 broad);
-			continue;
-		}
-		if (strcmp(t, "warn_if_reject") == 0) {
-			i++;	/* the next one only warns */
-			continue;
-		}
-		if (strncmp(t, "check_", 6) == 0 && tl > 7 &&
-		    strcmp(t + tl - 7, "_access") == 0) {
-			if (i + 1 < n && strcmp(t, "check_sasl_access") != 0 &&
-			    strcmp(t, "check_ccert_access") != 0 &&
-			    static_ok(tok[i + 1])) {
-				snprintf(why, len, "%s %s", t, tok[i + 1]);
-				return R_PERMIT;
 			}
-			i++;
-			continue;
+		} else if (strcmp(t, "warn_if_reject") == 0) {
+			i++;	/* the next one only warns */
+		} else if (strncmp(t, "check_", 6) == 0 && tl > 7 &&
+			   strcmp(t + tl - 7, "_access") == 0) {
+			if (i + 1 < ws.n && strcmp(t, "check_sasl_access") != 0 &&
+			    strcmp(t, "check_ccert_access") != 0 &&
+			    static_ok(ws.w[i + 1])) {
+				snprintf(why, len, "%s %s", t, ws.w[i + 1]);
+				res = R_PERMIT;
+			}
+			i++;	/* its table */
+		} else {
+			for (k = 0; with_arg[k] && strcmp(t, with_arg[k]); k++)
+				;
+			if (with_arg[k]) {
+				i++;
+				continue;
+			}
+			/* a restriction class of smtpd_restriction_classes */
+			classes = lint_pf_main(p, "smtpd_restriction_classes");
+			if (depth < 4 && is_word(classes, t))
+				res = walk(p, s, lint_pf_main(p, t), depth + 1,
+					   why, len);
 		}
-		for (k = 0; with_arg[k] && strcmp(t, with_arg[k]) != 0; k++)
-			;
-		if (with_arg[k]) {
-			i++;
-			continue;
-		}
-		/* a restriction class of smtpd_restriction_classes */
-		classes = lint_pf_main(p, "smtpd_restriction_classes");
-		if (depth < 4 && is_word(classes, t) &&
-		    (r = walk(p, s, lint_pf_main(p, t), depth + 1, why, len)) !=
-		    R_PASS)
-			return r;
 	}
-	return R_PASS;
+	free(ws.w);
+	return res;
 }
 
 /* Does Postfix itself let every client relay through the service?  1
@@ -211,13 +213,15 @@ static int
 our_milter(struct pf *p, const struct pf_svc *s, char *spec, size_t slen,
 	   char *action, char *protocol, size_t vlen)
 {
-	char buf[4096], *tok[PF_WORDS], chroot_dir[1100];
-	int n = lint_pf_tokens(lint_pf_value(p, s, "smtpd_milters"), buf, sizeof(buf), tok);
+	struct pf_words ws;
+	char chroot_dir[1100];
+	int found = 0;
 
 	snprintf(chroot_dir, sizeof(chroot_dir), "%s",
 		 s->chroot ? lint_pf_main(p, "queue_directory") : "");
-	for (int i = 0; i < n; i++) {
-		char *item = tok[i], *save = NULL, *a;
+	lint_pf_words(lint_pf_value(p, s, "smtpd_milters"), &ws);
+	for (int i = 0; i < ws.n && !found; i++) {
+		char *item = ws.w[i], *save = NULL, *a;
 		struct lint_sock m;
 
 		action[0] = protocol[0] = '\0';
@@ -246,11 +250,11 @@ our_milter(struct pf *p, const struct pf_svc *s, char *spec, size_t slen,
 			else if (strcmp(a, "protocol") == 0)
 				snprintf(protocol, vlen, "%s", v);
 		}
-		if (lint_sock_postfix(spec, chroot_dir[0] ? chroot_dir : NULL,
-				      &m) == 0 && lint_sock_same(&p->daemon, &m))
-			return 1;
+		found = lint_sock_postfix(spec, chroot_dir[0] ? chroot_dir : NULL,
+					  &m) == 0 && lint_sock_same(&p->daemon, &m);
 	}
-	return 0;
+	free(ws.w);
+	return found;
 }
 
 static void
@@ -309,8 +313,17 @@ judge(struct pf *p, const struct pf_svc *s)
 			 "milter protocol %s: the daemon asks for its macros ({auth_authen}, {rcpt_addr}...) and skips replies to MAIL FROM with protocol 6; without, SMTP AUTH users may not be recognised and strangers' recipients must be plain <user@domain>",
 			 protocol);
 	v = lint_pf_value(p, s, "milter_macro_daemon_name");
-	if (p->n_names < LISTENERS_MAX)
-		snprintf(p->names[p->n_names++], sizeof(p->names[0]), "%s", v);
+	if ((p->n_names & 15) == 0) {
+		char (*nn)[64] = realloc(p->names, (p->n_names + 16) *
+					 sizeof(*nn));
+
+		if (nn == NULL) {
+			fprintf(stderr, "qrelayctl: lint: out of memory\n");
+			exit(111);
+		}
+		p->names = nn;
+	}
+	snprintf(p->names[p->n_names++], sizeof(p->names[0]), "%.63s", v);
 }
 
 void
@@ -346,7 +359,7 @@ lint_postfix(struct lint *l, const char *dir)
 	if (smtpd == 0)
 		lint_note(l, "Postfix: master.cf has no smtpd service: nothing takes mail by SMTP");
 	for (int i = 0; p->any_reach && i < l->s.n_listeners; i++) {
-		int k = 0;
+		size_t k = 0;
 
 		while (k < p->n_names &&
 		       strcmp(p->names[k], l->s.listener[i].name) != 0)

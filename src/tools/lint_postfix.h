@@ -9,8 +9,6 @@
 
 #include "lint.h"
 
-#define PF_WORDS 64		/* tokens of a list that are looked at */
-
 struct pf_kv {
 	char *name, *value;	/* into the postconf output */
 };
@@ -32,8 +30,8 @@ struct pf {
 	char maincf[1100], mastercf[1100];
 	struct lint_sock daemon;
 	int any_reach;
-	char names[LISTENERS_MAX][64];	/* {daemon_name}s the milter gets */
-	int n_names;
+	char (*names)[64];	/* the {daemon_name}s the milter gets */
+	size_t n_names;
 };
 
 /* Run postconf [-c dir] for the parameters lint judges, the services'
@@ -54,8 +52,12 @@ const char *lint_pf_value(const struct pf *p, const struct pf_svc *s,
 unsigned lint_pf_where(const struct pf *p, const struct pf_svc *s,
 		       const char *name, const char **file);
 
-/* A list's words, split at commas and blanks outside { }, copied into
- * buf; at most PF_WORDS.  Their number. */
-int lint_pf_tokens(const char *list, char *buf, size_t len, char **tok);
+/* A list's words, split at commas and blanks outside { }: n of them in
+ * w, in one allocation (free(w)). */
+struct pf_words {
+	char **w;
+	int n;
+};
+void lint_pf_words(const char *list, struct pf_words *out);
 
 #endif

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define SM_MAX 32
+#define SM_MAX 64		/* X lines, and daemons, read */
 
 struct sm_filter {
 	char name[64], spec[1024], flags[32];
@@ -49,6 +49,7 @@ struct sm {
 	char filters[512];	/* O InputMailFilters= */
 	unsigned filters_line, check_rcpt_line, relay_ok_line;
 	int calls_relay_ok;
+	int overflow;		/* more than SM_MAX of either */
 };
 
 static char *
@@ -70,8 +71,12 @@ filter_line(struct sm *m, char *text, unsigned line)
 	struct sm_filter *f;
 	char *save = NULL, *item = strtok_r(text + 1, ",", &save);
 
-	if (item == NULL || m->nx == SM_MAX)
+	if (item == NULL)
 		return;
+	if (m->nx == SM_MAX) {
+		m->overflow = 1;
+		return;
+	}
 	f = &m->x[m->nx++];
 	memset(f, 0, sizeof(*f));
 	f->line = line;
@@ -92,8 +97,10 @@ daemon_line(struct sm *m, char *opts, unsigned line)
 	struct sm_daemon *d;
 	char *save = NULL, *item;
 
-	if (m->nd == SM_MAX)
+	if (m->nd == SM_MAX) {
+		m->overflow = 1;
 		return;
+	}
 	d = &m->d[m->nd++];
 	memset(d, 0, sizeof(*d));
 	d->line = line;
@@ -220,8 +227,18 @@ lint_sendmail(struct lint *l, const char *cf)
 	free(line);
 	fclose(f);
 
-	if (lint_sock_milter(l->s.socket, &d) != 0)
-		memset(&d, 0, sizeof(d));
+	if (m->overflow || lint_sock_milter(l->s.socket, &d) != 0) {
+		if (m->overflow)
+			lint_add(l, "audit-failed", cf, 0,
+				 "more than %d mail filters or daemons: not audited",
+				 SM_MAX);
+		else
+			lint_add(l, "audit-failed", cf, 0,
+				 "the daemon's socket \"%s\" is no milter socket name: not audited",
+				 l->s.socket);
+		free(m);
+		return;
+	}
 	for (int i = 0; i < m->nx; i++)
 		m->x[i].reach = lint_sock_milter(m->x[i].spec, &s) == 0 &&
 			lint_sock_same(&d, &s);
