@@ -42,10 +42,10 @@ done
 if [ -n "$opts" ] && [ -z "$missing" ]; then ok "qrelay-milter(8) describes options -$opts"
 else bad "qrelay-milter(8) lacks options:$missing (getopt string \"$opts\")"; fi
 missing=
-for c in check allow expire list; do
+for c in check allow expire list status lint; do
 	grep -q "^\.B $c\b\|^\.BR $c\b\|^\.SS $c\b\|^\.B \"$c" man/qrelayctl.8 || missing="$missing $c"
 done
-if [ -z "$missing" ]; then ok "qrelayctl(8) describes check, allow, expire, list"
+if [ -z "$missing" ]; then ok "qrelayctl(8) describes check, allow, expire, list, status, lint"
 else bad "qrelayctl(8) lacks:$missing"; fi
 
 refs=$(grep -rnE '\.\./shared|shared/spec|qmail-semantics|anchors\.md|milter-integration\.md|issue #[0-9]' \

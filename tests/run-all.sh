@@ -65,6 +65,9 @@ run daemon-reload sh tests/daemon/reload.sh
 run daemon-socket sh tests/daemon/socket.sh
 run daemon-files sh tests/daemon/files.sh
 run daemon-abuse sh tests/daemon/abuse.sh
+# qrelayctl lint: control files, rules, Postfix (postconf -c) and
+# Sendmail (.cf from m4) fixtures, the quick start's Postfix, a daemon
+run qrelayctl-lint sh tests/tools/lint.sh
 # DNSBL: the resolver and the daemon against a real rbldnsd
 run dns-resolver sh tests/dns/resolver.sh
 run daemon-dnsbl sh tests/daemon/dnsbl.sh

@@ -391,6 +391,15 @@ rcpthosts_match(const struct tables *t, const char *domain, char *why,
 	return 0;
 }
 
+int
+policy_rcpthosts(const struct tables *t, const char *domain, char *why,
+		 size_t whylen)
+{
+	if (!t->rcpthosts.present)
+		return 0;
+	return rcpthosts_match(t, domain, why, whylen);
+}
+
 /* SMTP-after-POP, asked when a recipient would otherwise be refused.
  * 1: the client may relay (session-wide, like RELAYCLIENT); 0: no;
  * -1: the answer is unknown (v is a tempfail). */

@@ -141,4 +141,11 @@ int policy_rewrite(const struct tables *t, const struct session *ss,
 		   const char *rcpt, struct verdict *v, char *out,
 		   size_t outlen);
 
+/* Is the domain (lower-case) hosted: it or one of its .suffixes in
+ * rcpthosts or morercpthosts.cdb, as row 7 decides?  1 yes (why names
+ * the entry, like "rcpthosts:2 \".example.net\""), 0 no (also when there
+ * is no rcpthosts), -1 the cdb cannot be read. */
+int policy_rcpthosts(const struct tables *t, const char *domain, char *why,
+		     size_t whylen);
+
 #endif

@@ -243,6 +243,46 @@ rules_walk(const struct rules *r,
 	}
 }
 
+int
+rules_each(const struct rules *r,
+	   int (*fn)(void *, const struct rule_match *, size_t, int),
+	   void *arg)
+{
+	unsigned pos;
+	struct cdb c = r->map.cdb;
+
+	cdb_seqinit(&pos, &c);
+	for (;;) {
+		struct cdb f = r->map.cdb;
+		struct cdb_find cf;
+		struct rule_match m;
+		unsigned kl, dl, dpos;
+		const char *k, *d;
+		int rc = cdb_seqnext(&pos, &c), first;
+
+		if (rc <= 0)
+			return rc;
+		kl = cdb_keylen(&c);
+		dl = cdb_datalen(&c);
+		dpos = cdb_datapos(&c);
+		k = cdb_get(&c, kl, cdb_keypos(&c));
+		d = cdb_get(&c, dl, dpos);
+		if (k == NULL || d == NULL)
+			return -1;
+		/* the record a lookup of this key finds */
+		if (cdb_findinit(&cf, &f, k, kl) < 0 ||
+		    (rc = cdb_findnext(&cf)) < 0)
+			return -1;
+		first = rc > 0 && cdb_datapos(&f) == dpos;
+		memset(&m, 0, sizeof(m));
+		m.found = 1;
+		memcpy(m.key, k, kl < sizeof(m.key) ? kl : sizeof(m.key) - 1);
+		decode(r, d, dl, &m);
+		if (fn(arg, &m, kl, first) != 0)
+			return 0;
+	}
+}
+
 void
 rules_free(struct rules *r)
 {

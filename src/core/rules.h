@@ -61,6 +61,17 @@ int rules_walk(const struct rules *r,
 			 unsigned),
 	       void *arg);
 
+/* Walk every record in file order, decoded as a lookup reads it: m holds
+ * the key (cut to fit m->key; keylen is its whole length), what the rule
+ * sets and, for text rules, its line.  first is 0 for a record whose key
+ * an earlier record already has: a lookup returns only the first of
+ * duplicate keys, so this one never matches (as in tcpserver).  A
+ * non-zero return from fn stops the walk.  0, or -1 on a corrupt file. */
+int rules_each(const struct rules *r,
+	       int (*fn)(void *arg, const struct rule_match *m, size_t keylen,
+			 int first),
+	       void *arg);
+
 void rules_free(struct rules *r);
 
 #endif

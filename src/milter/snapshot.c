@@ -73,6 +73,7 @@ static struct {
 	int settling;			/* a changed file is being written */
 	struct status st;		/* what status_write shows */
 	char status_file[SETTINGS_PATH_MAX], socket[SETTINGS_PATH_MAX];
+	char control_dir[SETTINGS_PATH_MAX], rules_file[SETTINGS_PATH_MAX];
 } w;
 
 static void
@@ -172,7 +173,8 @@ build(const struct tables *prev, char *err, size_t errlen)
 	return sn;
 }
 
-/* Fill in the memory figures of the status; 1 if they changed. */
+/* Fill in the memory figures of the status (and the files the tables
+ * come from); 1 if the figures changed. */
 static int
 usage_status(void)
 {
@@ -180,6 +182,11 @@ usage_status(void)
 	size_t cur, old = 0;
 
 	pthread_mutex_lock(&lock);
+	/* which files the tables in use come from (qrelayctl lint) */
+	snprintf(w.control_dir, sizeof(w.control_dir), "%s",
+		 current->t->s.control_dir);
+	snprintf(w.rules_file, sizeof(w.rules_file), "%s",
+		 current->t->s.rules_file);
 	cur = tables_bytes_apart(current->t, NULL);
 	for (struct snap *x = oldest; x; x = x->newer) {
 		n++;
@@ -226,6 +233,8 @@ snapshot_init(settings_builder b, char *err, size_t errlen)
 		 current->t->s.status_file);
 	snprintf(w.socket, sizeof(w.socket), "%s", current->t->s.socket);
 	w.st.socket = w.socket;
+	w.st.control_dir = w.control_dir;
+	w.st.rules_file = w.rules_file;
 	w.st.started = w.st.loaded = time(NULL);
 	return 0;
 }

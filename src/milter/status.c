@@ -28,7 +28,7 @@ one_line(const char *s, char *out, size_t len)
 void
 status_write(const char *path, const struct status *st)
 {
-	char tmp[1100], err[1100];
+	char tmp[1100], err[1100], dir[1100], rules[1100];
 	FILE *f;
 	int fd;
 
@@ -36,6 +36,8 @@ status_write(const char *path, const struct status *st)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	one_line(st->error, err, sizeof(err));
+	one_line(st->control_dir, dir, sizeof(dir));
+	one_line(st->rules_file, rules, sizeof(rules));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	if (fd < 0 && errno == ENOENT)
@@ -52,12 +54,13 @@ status_write(const char *path, const struct status *st)
 	}
 	fprintf(f, "pid=%ld\nversion=%s\nsocket=%s\nstarted=%lld\nloaded=%lld\n"
 		"reloads=%lu\nfailed_reloads=%lu\nstate=%s\nstale_since=%lld\nerror=%s\n"
-		"tables_bytes=%zu\nold_snapshots=%u\nold_bytes=%zu\n",
+		"tables_bytes=%zu\nold_snapshots=%u\nold_bytes=%zu\n"
+		"control_dir=%s\nrules_file=%s\n",
 		(long)getpid(), PACKAGE_VERSION, st->socket,
 		(long long)st->started, (long long)st->loaded, st->reloads,
 		st->failed_reloads, st->stale_since ? "stale" : "fresh",
 		(long long)st->stale_since, err, st->tables_bytes,
-		st->old_snapshots, st->old_bytes);
+		st->old_snapshots, st->old_bytes, dir, rules);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		if (!warned) {
 			warned = 1;

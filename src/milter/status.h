@@ -8,6 +8,7 @@
  *   pid= version= socket= started= loaded= reloads= failed_reloads=
  *   state=fresh|stale  stale_since=  error=
  *   tables_bytes=  old_snapshots=  old_bytes=
+ *   control_dir=  rules_file=   (where the tables in use come from)
  * Times are seconds since the epoch.
  */
 #ifndef QR_STATUS_H
@@ -25,6 +26,7 @@ struct status {
 	size_t tables_bytes;		/* what the current tables hold */
 	unsigned old_snapshots;		/* replaced tables sessions still use */
 	size_t old_bytes;		/* ... holding this much more */
+	const char *control_dir, *rules_file;	/* the tables' files */
 };
 
 /* Write the file (no-op for path "", or when its directory does not

@@ -26,6 +26,9 @@
  *   qrelayctl [-c FILE] status              the running daemon's tables:
  *                                           exit 0 up to date, 1 stale,
  *                                           3 no daemon
+ *   qrelayctl [-c FILE] lint [...]          an open-relay audit (lint.c):
+ *                                           exit 0 clean, 1 ERROR,
+ *                                           2 WARNING, 3 INFO
  *
  * The configuration file is SYSCONFDIR/qrelay-milter.conf if it exists
  * (-c FILE: that file, which must exist); -d and -x override its keys.
@@ -39,6 +42,7 @@
 #include "dns/resolver.h"
 #include "pop/pop.h"
 #include "tables/load.h"
+#include "lint.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +69,10 @@ help(FILE *f)
 		"       qrelayctl [-c FILE] expire\n"
 		"       qrelayctl [-c FILE] list\n"
 		"       qrelayctl [-c FILE] status\n"
+		"       qrelayctl [-c FILE] lint [-d DIR] [-x FILE] [-p SOCKET]\n"
+		"                       [--postfix[=DIR] | --no-postfix]\n"
+		"                       [--sendmail[=CF] | --no-sendmail]\n"
+		"                       [--daemon | --no-daemon] [--json]\n"
 		"       qrelayctl -V | -h\n"
 		"The configuration file is %s if it exists; see qrelayctl(8).\n",
 		default_config);
@@ -438,7 +446,7 @@ main(int argc, char **argv)
 		given = 1;
 	}
 	if (i >= argc)
-		usage("name a command: check, allow, expire, list or status", NULL);
+		usage("name a command: check, allow, expire, list, status or lint", NULL);
 	if (strcmp(argv[i], "check") == 0)
 		return cmd_check(argc - i, argv + i, config, given);
 	if (strcmp(argv[i], "allow") == 0 || strcmp(argv[i], "expire") == 0 ||
@@ -446,6 +454,8 @@ main(int argc, char **argv)
 		return cmd_pop(config, given, argc - i, argv + i);
 	if (strcmp(argv[i], "status") == 0)
 		return cmd_status(config, given, argc - i);
+	if (strcmp(argv[i], "lint") == 0)
+		return cmd_lint(argc - i, argv + i, config, given);
 	usage("unknown command", argv[i]);
 	return EXIT_USAGE;
 }

@@ -439,6 +439,87 @@ corrupt_cdb(unsigned char out[2048], const char *const *readable)
 	return 2048;
 }
 
+/* rules_each: every record in file order, with its line, what it sets,
+ * and whether a lookup can ever return it (the first of duplicate keys). */
+struct each_rec {
+	char key[64];
+	unsigned line;
+	int relay, deny, first;
+};
+
+static int
+each_collect(void *arg, const struct rule_match *m, size_t keylen, int first)
+{
+	struct each_rec *v = arg;
+	int i = 0;
+
+	while (v[i].line)
+		i++;
+	if (i >= 15)
+		return 1;
+	snprintf(v[i].key, sizeof(v[i].key), "%.*s", (int)keylen, m->key);
+	v[i].line = m->lineno;
+	v[i].relay = m->relayclient;
+	v[i].deny = m->deny;
+	v[i].first = first;
+	return 0;
+}
+
+static void
+test_rules_each(void)
+{
+	static const char text[] =
+		"# comment\n"
+		"10.:allow,RELAYCLIENT=\"\"\n"
+		"1.2.3-4.:deny\n"
+		"10.:deny\n"
+		":allow\n";
+	struct each_rec v[16];
+	struct rules *r;
+	char err[512];
+
+	memset(v, 0, sizeof(v));
+	CHECK(tcprules_compile(&r, text, strlen(text), "tcp.smtp", NULL, NULL,
+			       err, sizeof(err)) == 0, "each: compiled: %s", err);
+	CHECK(rules_each(r, each_collect, v) == 0, "each: walked");
+	CHECK(strcmp(v[0].key, "10.") == 0 && v[0].line == 2 && v[0].relay &&
+	      !v[0].deny && v[0].first, "each: 10. line 2 sets RELAYCLIENT");
+	CHECK(strcmp(v[1].key, "1.2.3.") == 0 && v[1].line == 3 &&
+	      strcmp(v[2].key, "1.2.4.") == 0 && v[2].line == 3 && v[2].deny,
+	      "each: a range gives one record per key, on its line");
+	CHECK(strcmp(v[3].key, "10.") == 0 && v[3].line == 4 && !v[3].first,
+	      "each: a duplicate key is not the first (never matches)");
+	CHECK(v[4].key[0] == '\0' && v[4].line == 5 && v[4].first &&
+	      v[5].line == 0, "each: the empty key last; nothing more");
+	rules_free(r);
+}
+
+/* policy_rcpthosts: row 7's lookup, for qrelayctl lint. */
+static void
+test_policy_rcpthosts(void)
+{
+	struct settings s;
+	struct tables *t;
+	char why[256], err[512];
+
+	settings_defaults(&s);
+	s.allow_missing_rcpthosts = 1;
+	t = mt_new(&s);
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0, "no rcpthosts");
+	CHECK(policy_rcpthosts(t, "example.com", why, sizeof(why)) == 0,
+	      "no rcpthosts: nothing is hosted");
+	tables_free(t);
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n.example.net\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0, "rcpthosts");
+	CHECK(policy_rcpthosts(t, "a.example.net", why, sizeof(why)) == 1 &&
+	      strcmp(why, "rcpthosts:2 \".example.net\"") == 0,
+	      "a subdomain is hosted: %s", why);
+	CHECK(policy_rcpthosts(t, "example.net", why, sizeof(why)) == 0,
+	      "a .suffix entry does not cover the domain itself");
+	tables_free(t);
+}
+
 /* The open-relay refusals of tables_finish(), on tables in memory. */
 static void
 test_tables_refusals(void)
@@ -1186,6 +1267,8 @@ main(void)
 	test_rules_errors();
 	test_tables_load();
 	test_tables_refusals();
+	test_rules_each();
+	test_policy_rcpthosts();
 	test_tables_share();
 	test_policy_stages();
 	test_policy_pop();

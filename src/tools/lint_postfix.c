@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lint_postfix.c - qrelayctl lint: Postfix, as postconf reads main.cf and
+ * master.cf (postconf -x for the parameters, -P -x for each service's -o
+ * overrides, -M for the services).
+ *
+ * Every smtpd service of master.cf is judged with its own values:
+ *   - does Postfix itself let every client relay there?  Its relay and
+ *     recipient restrictions are walked as smtpd walks them for a client
+ *     that is nothing special (not in a narrow mynetworks, not logged
+ *     in); "permit", a check_*_access static:OK, or permit_mynetworks
+ *     with mynetworks covering every address, before any
+ *     reject_unauth_destination (or reject, defer...) in both lists, let
+ *     it relay, and then the milter is the only relay guard;
+ *   - do its smtpd_milters reach this daemon's socket (a unix path seen
+ *     from the chroot when the service is chrooted), and is
+ *     receive_override_options free of no_milters?
+ *   - does that milter fail closed (default_action, milter_default_action
+ *     not accept), speak protocol 6, and which {daemon_name} does the
+ *     service send (milter_macro_daemon_name, for listener sections)?
+ * Findings name the master.cf line of the service, or the main.cf (or
+ * master.cf -o) line that sets the parameter.
+ */
+#include "config.h"
+#include "lint_postfix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Does an access table answer OK for every key: static:OK (or PERMIT, a
+ * number)? */
+static int
+static_ok(const char *t)
+{
+	char v[64];
+	size_t n;
+
+	if (strncmp(t, "static:", 7) != 0)
+		return 0;
+	t += 7;
+	t += strspn(t, "{ \t");
+	n = strcspn(t, "} \t");
+	if (n == 0 || n >= sizeof(v))
+		return 0;
+	memcpy(v, t, n);
+	v[n] = '\0';
+	if (strspn(v, "0123456789") == n)
+		return 1;
+	for (char *c = v; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+	return strcmp(v, "OK") == 0 || strcmp(v, "PERMIT") == 0;
+}
+
+/* mynetworks: 2 an entry covers every address, 1 one is broader than a
+ * /16 (IPv4) or /32 (IPv6) (named in broad; 127.0.0.0/8 is only this
+ * host), 0 neither.  Tables
+ * ("type:name") and files ("/path") are not looked into. */
+static int
+mynetworks(const char *v, char *broad, size_t len)
+{
+	struct pf_words ws;
+	int rc = 0;
+
+	lint_pf_words(v, &ws);
+	for (int i = 0; i < ws.n; i++) {
+		const char *t = ws.w[i], *slash = strrchr(t, '/');
+		int v6 = t[0] == '[', bits;
+
+		if ((!v6 && strchr(t, ':')) || t[0] == '/' || slash == NULL ||
+		    slash[1] == '\0' ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+			continue;
+		bits = atoi(slash + 1);
+		if (bits == 0) {
+			rc = 2;
+			break;
+		}
+		if (!v6 && strncmp(t, "127.", 4) == 0 && bits >= 8)
+			continue;	/* loopback: no remote client */
+		if (bits < (v6 ? 32 : 16) && rc == 0) {
+			snprintf(broad, len, "%s", t);
+			rc = 1;
+		}
+	}
+	free(ws.w);
+	return rc;
+}
+
+/* Is w one of the list's words? */
+static int
+is_word(const char *list, const char *w)
+{
+	struct pf_words ws;
+	int found = 0;
+
+	lint_pf_words(list, &ws);
+	for (int i = 0; i < ws.n && !found; i++)
+		found = strcmp(ws.w[i], w) == 0;
+	free(ws.w);
+	return found;
+}
+
+enum { R_PASS, R_REJECT, R_PERMIT };
+
+/* Walk a restriction list as smtpd does for a client that is nothing
+ * special: R_REJECT at the first restriction that refuses relaying to
+ * such a client, R_PERMIT at the first that lets everyone past (why says
+ * which), else R_PASS. */
+static int
+walk(struct pf *p, const struct pf_svc *s, const char *list, int depth,
+     char *why, size_t len)
+{
+	static const char *const rejects[] = {
+		"reject_unauth_destination", "defer_unauth_destination",
+		"reject", "defer", "defer_if_permit", "check_relay_domains",
+		NULL
+	};
+	static const char *const with_arg[] = {
+		"check_policy_service", "reject_rbl_client",
+		"reject_rhsbl_client", "reject_rhsbl_sender",
+		"reject_rhsbl_helo", "reject_rhsbl_recipient",
+		"reject_rhsbl_reverse_client", "permit_dnswl_client",
+		"permit_rhswl_client", "sleep", NULL
+	};
+	struct pf_words ws;
+	char broad[128];
+	int res = R_PASS;
+
+	lint_pf_words(list, &ws);
+	for (int i = 0; i < ws.n && res == R_PASS; i++) {
+		const char *t = ws.w[i], *classes, *file;
+		size_t tl = strlen(t);
+		unsigned line;
+		int k, r;
+
+		for (k = 0; rejects[k] && strcmp(t, rejects[k]) != 0; k++)
+			;
+		if (rejects[k]) {
+			res = R_REJECT;
+		} else if (strcmp(t, "permit") == 0) {
+			snprintf(why, len, "permit");
+			res = R_PERMIT;
+		} else if (strcmp(t, "permit_mynetworks") == 0) {
+			r = mynetworks(lint_pf_value(p, s, "mynetworks"), broad,
+				       sizeof(broad));
+			if (r == 2) {
+				snprintf(why, len, "permit_mynetworks, and mynetworks covers every address");
+				res = R_PERMIT;
+			} else if (r == 1) {
+				line = lint_pf_where(p, s, "mynetworks", &file);
+				lint_add(p->l, "relay-broad", file, line,
+					 "mynetworks has \"%s\", more than a /16 of IPv4 or a /32 of IPv6, and permit_mynetworks lets it relay",
+					 broad);
+			}
+		} else if (strcmp(t, "warn_if_reject") == 0) {
+			i++;	/* the next one only warns */
+		} else if (strncmp(t, "check_", 6) == 0 && tl > 7 &&
+			   strcmp(t + tl - 7, "_access") == 0) {
+			if (i + 1 < ws.n && strcmp(t, "check_sasl_access") != 0 &&
+			    strcmp(t, "check_ccert_access") != 0 &&
+			    static_ok(ws.w[i + 1])) {
+				snprintf(why, len, "%s %s", t, ws.w[i + 1]);
+				res = R_PERMIT;
+			}
+			i++;	/* its table */
+		} else {
+			for (k = 0; with_arg[k] && strcmp(t, with_arg[k]); k++)
+				;
+			if (with_arg[k]) {
+				i++;
+				continue;
+			}
+			/* a restriction class of smtpd_restriction_classes */
+			classes = lint_pf_main(p, "smtpd_restriction_classes");
+			if (depth < 4 && is_word(classes, t))
+				res = walk(p, s, lint_pf_main(p, t), depth + 1,
+					   why, len);
+		}
+	}
+	free(ws.w);
+	return res;
+}
+
+/* Does Postfix itself let every client relay through the service?  1
+ * (why says how), 0. */
+static int
+relay_open(struct pf *p, const struct pf_svc *s, char *why, size_t len)
+{
+	char w1[300] = "", w2[300] = "";
+	int r1 = walk(p, s, lint_pf_value(p, s, "smtpd_relay_restrictions"), 0, w1,
+		      sizeof(w1));
+	int r2 = r1 == R_REJECT ? R_REJECT :
+		walk(p, s, lint_pf_value(p, s, "smtpd_recipient_restrictions"), 0, w2,
+		     sizeof(w2));
+
+	if (r2 == R_REJECT)
+		return 0;
+	snprintf(why, len, "smtpd_relay_restrictions %s%s%s, smtpd_recipient_restrictions %s%s%s",
+		 r1 == R_PERMIT ? "lets every client past (" :
+		 "has no reject_unauth_destination", w1,
+		 r1 == R_PERMIT ? ")" : "",
+		 r2 == R_PERMIT ? "lets every client past (" :
+		 "has no reject_unauth_destination", w2,
+		 r2 == R_PERMIT ? ")" : "");
+	return 1;
+}
+
+/* The service's milter that reaches the daemon, with its own settings:
+ * 1 found (spec, default_action and protocol filled; "" unset), 0. */
+static int
+our_milter(struct pf *p, const struct pf_svc *s, char *spec, size_t slen,
+	   char *action, char *protocol, size_t vlen)
+{
+	struct pf_words ws;
+	char chroot_dir[1100];
+	int found = 0;
+
+	snprintf(chroot_dir, sizeof(chroot_dir), "%s",
+		 s->chroot ? lint_pf_main(p, "queue_directory") : "");
+	lint_pf_words(lint_pf_value(p, s, "smtpd_milters"), &ws);
+	for (int i = 0; i < ws.n && !found; i++) {
+		char *item = ws.w[i], *save = NULL, *a;
+		struct lint_sock m;
+
+		action[0] = protocol[0] = '\0';
+		if (item[0] == '{') {	/* { spec, name = value, ... } */
+			item[strcspn(item, "}")] = '\0';
+			item++;
+		}
+		a = strtok_r(item, ",", &save);
+		if (a == NULL)
+			continue;
+		a += strspn(a, " \t");
+		a[strcspn(a, " \t")] = '\0';
+		snprintf(spec, slen, "%s", a);
+		while ((a = strtok_r(NULL, ",", &save)) != NULL) {
+			char *eq = strchr(a, '='), *v;
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			v = eq + 1 + strspn(eq + 1, " \t");
+			v[strcspn(v, " \t")] = '\0';
+			a += strspn(a, " \t");
+			a[strcspn(a, " \t")] = '\0';
+			if (strcmp(a, "default_action") == 0)
+				snprintf(action, vlen, "%s", v);
+			else if (strcmp(a, "protocol") == 0)
+				snprintf(protocol, vlen, "%s", v);
+		}
+		found = lint_sock_postfix(spec, chroot_dir[0] ? chroot_dir : NULL,
+					  &m) == 0 && lint_sock_same(&p->daemon, &m);
+	}
+	free(ws.w);
+	return found;
+}
+
+static void
+judge(struct pf *p, const struct pf_svc *s)
+{
+	char spec[1024], action[64], protocol[64], why[800];
+	const char *file, *v;
+	int open = relay_open(p, s, why, sizeof(why));
+	int has = our_milter(p, s, spec, sizeof(spec), action, protocol,
+			     sizeof(action));
+	int off = strstr(lint_pf_value(p, s, "receive_override_options"),
+			 "no_milters") != NULL;
+	unsigned line;
+
+	if (!has || off) {
+		const char *how = off ? "receive_override_options has no_milters" :
+			"its smtpd_milters do not reach it";
+
+		if (open)
+			lint_add(p->l, "postfix-open-relay", p->mastercf, s->line,
+				 "service %s/%s: Postfix itself lets every client relay (%s), and the milter at %s is not asked (%s): an open relay",
+				 s->name, s->type, why, p->l->s.socket, how);
+		else if (off)
+			lint_add(p->l, "postfix-milter-disabled", p->mastercf,
+				 s->line, "service %s/%s: %s; Postfix's own restrictions decide relaying there (a content filter's re-injection?)",
+				 s->name, s->type, how);
+		else
+			lint_add(p->l, "postfix-no-milter", p->mastercf, s->line,
+				 "service %s/%s: the milter at %s is not asked (%s); Postfix's own restrictions decide relaying there, so qmail's relay clients and badmailfrom do not apply",
+				 s->name, s->type, p->l->s.socket, how);
+		return;
+	}
+	p->any_reach = 1;
+	if (action[0] == '\0') {
+		snprintf(action, sizeof(action), "%s",
+			 lint_pf_value(p, s, "milter_default_action"));
+		line = lint_pf_where(p, s, "milter_default_action", &file);
+		v = "milter_default_action";
+	} else {
+		line = lint_pf_where(p, s, "smtpd_milters", &file);
+		v = "the milter's default_action";
+	}
+	if (strcmp(action, "accept") == 0)
+		lint_add(p->l, "postfix-fail-open", file, line,
+			 "%s = accept: while the milter is down or slow, Postfix accepts without it%s",
+			 v, open ? ", and its own restrictions let every client relay: an open relay" : "");
+	if (protocol[0] == '\0') {
+		snprintf(protocol, sizeof(protocol), "%s",
+			 lint_pf_value(p, s, "milter_protocol"));
+		line = lint_pf_where(p, s, "milter_protocol", &file);
+	} else {
+		line = lint_pf_where(p, s, "smtpd_milters", &file);
+	}
+	if (atoi(protocol) < 6)
+		lint_add(p->l, "postfix-milter-protocol", file, line,
+			 "milter protocol %s: the daemon asks for its macros ({auth_authen}, {rcpt_addr}...) and skips replies to MAIL FROM with protocol 6; without, SMTP AUTH users may not be recognised and strangers' recipients must be plain <user@domain>",
+			 protocol);
+	v = lint_pf_value(p, s, "milter_macro_daemon_name");
+	if ((p->n_names & 15) == 0) {
+		char (*nn)[64] = realloc(p->names, (p->n_names + 16) *
+					 sizeof(*nn));
+
+		if (nn == NULL) {
+			fprintf(stderr, "qrelayctl: lint: out of memory\n");
+			exit(111);
+		}
+		p->names = nn;
+	}
+	snprintf(p->names[p->n_names++], sizeof(p->names[0]), "%.63s", v);
+}
+
+void
+lint_postfix(struct lint *l, const char *dir)
+{
+	struct pf *p = calloc(1, sizeof(*p));
+	size_t smtpd = 0;
+
+	if (p == NULL) {
+		fprintf(stderr, "qrelayctl: lint: out of memory\n");
+		exit(111);
+	}
+	p->l = l;
+	if (lint_sock_milter(l->s.socket, &p->daemon) != 0) {
+		lint_add(l, "audit-failed", l->config ? l->config : "(socket)",
+			 lint_conf_line(l, "socket", NULL),
+			 "socket \"%s\": not a milter socket name; cannot tell whether Postfix reaches the daemon",
+			 l->s.socket);
+		lint_pf_free(p);
+		return;
+	}
+	if (lint_pf_read(p, dir) != 0) {
+		lint_pf_free(p);
+		return;
+	}
+	lint_note(l, "Postfix: %s", p->dir);
+	for (size_t i = 0; i < p->n_svc; i++) {
+		if (p->svc[i].smtpd) {
+			smtpd++;
+			judge(p, &p->svc[i]);
+		}
+	}
+	if (smtpd == 0)
+		lint_note(l, "Postfix: master.cf has no smtpd service: nothing takes mail by SMTP");
+	for (int i = 0; p->any_reach && i < l->s.n_listeners; i++) {
+		size_t k = 0;
+
+		while (k < p->n_names &&
+		       strcmp(p->names[k], l->s.listener[i].name) != 0)
+			k++;
+		if (k == p->n_names)
+			lint_add(l, "listener-unmatched",
+				 l->config ? l->config : "(configuration)",
+				 lint_conf_line(l, "listener", l->s.listener[i].name),
+				 "listener \"%s\": no Postfix smtpd service that reaches the daemon sends it as {daemon_name} (milter_macro_daemon_name), so its policy never applies",
+				 l->s.listener[i].name);
+	}
+	lint_pf_free(p);
+}
