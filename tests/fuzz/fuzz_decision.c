@@ -13,9 +13,16 @@
  * is a plain <local@example.com> judged as written, or the address has no
  * domain at all (local delivery, as qmail accepts it).  A sender listed in
  * badmailfrom is never accepted, for any client.
+ *
+ * A third client, 127.0.0.2, has RELAYCLIENT="@fixme.example": each
+ * recipient it gets accepted must be rewritten (policy_rewrite) to an
+ * address that reads back, unambiguously, as the recipient with
+ * "@fixme.example" appended, so it routes to fixme.example and nowhere
+ * else.
  */
 #include "core/addr.h"
 #include "core/policy.h"
+#include "core/rewrite.h"
 #include "core/tables.h"
 #include "tables/tcprules.h"
 
@@ -33,7 +40,8 @@ build(void)
 	char err[512];
 	static const char hosts[] = "example.com\n";
 	static const char bad[] = "@spam.example\n";
-	static const char rules[] = "127.0.0.1:allow,RELAYCLIENT=\"\"\n:allow\n";
+	static const char rules[] = "127.0.0.1:allow,RELAYCLIENT=\"\"\n"
+		"127.0.0.2:allow,RELAYCLIENT=\"@fixme.example\"\n:allow\n";
 
 	settings_defaults(&s);
 	t = tables_new(&s);
@@ -110,6 +118,29 @@ plain_hosted(const char *text)
 	return hosted_domain(at + 1, (size_t)(text + n - 1 - (at + 1)));
 }
 
+/* The RELAYCLIENT client: an accepted recipient is rewritten to one that
+ * reads back as itself plus "@fixme.example", or refused. */
+static void
+check_rewrite(const struct session *ss, const char *rcpt, struct verdict *v)
+{
+	static char out[REWRITE_MAX];
+	struct env_addr a, b;
+	int rc = policy_rewrite(t, ss, rcpt, v, out, sizeof(out));
+
+	if (rc == 0)
+		abort();	/* accepted unchanged */
+	if (rc < 0) {
+		if (v->action == VERDICT_ACCEPT)
+			abort();
+		return;
+	}
+	if (v->action != VERDICT_ACCEPT || addr_parse(&a, rcpt) != 0 ||
+	    addr_parse(&b, out) != 0 || b.form == ADDR_AMBIGUOUS ||
+	    b.domain == NULL || strcmp(b.domain, "fixme.example") != 0 ||
+	    b.len != a.len + 14 || memcmp(b.addr, a.addr, a.len) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,6 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct session ss;
 	struct verdict v;
 	size_t i = 0;
+	int fixme;
 
 	if (t == NULL)
 		build();
@@ -134,8 +166,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	relay = f[0][0] & 1;
-	policy_connect(t, &ss, relay ? "127.0.0.1" : "9.9.9.9",
-		       f[1][0] ? f[1] : NULL, NULL, &v);
+	fixme = relay && (f[0][0] & 2);
+	policy_connect(t, &ss, fixme ? "127.0.0.2" : relay ? "127.0.0.1" :
+		       "9.9.9.9", f[1][0] ? f[1] : NULL, NULL, &v);
 	policy_mail(t, &ss, f[2], f[3][0] ? f[3] : NULL, NULL, &v);
 	for (int k = 4; k + 1 < nf || k == 4; k += 2) {
 		const char *rcpt = f[k], *mta = k + 1 < nf && f[k + 1][0] ?
@@ -143,6 +176,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct env_addr from, mfrom;
 
 		policy_rcpt(t, &ss, rcpt, mta, &v);
+		if (v.action == VERDICT_ACCEPT && fixme)
+			check_rewrite(&ss, rcpt, &v);
 		if (v.action != VERDICT_ACCEPT)
 			continue;
 		/* a badmailfrom sender is never accepted */
