@@ -73,6 +73,10 @@ rewrite_rcpt(const struct tables *t, const char *rcpt, const char *value,
 		*why = "the recipient is too long";
 		return -2;
 	}
+	if (a.len == 0) {
+		*why = "the recipient is empty";
+		return -2;
+	}
 	if (a.form == ADDR_AMBIGUOUS) {
 		*why = "the recipient is ambiguous: which address the value would be appended to is unclear";
 		return -2;
@@ -135,5 +139,13 @@ rewrite_rcpt(const struct tables *t, const char *rcpt, const char *value,
 	}
 	out[o++] = '>';
 	out[o] = '\0';
+	/* what the MTA gets must read back as exactly this address, for
+	 * every parser: a quoted local part with brackets or parentheses,
+	 * for one, does not (addr.h) */
+	if (addr_parse(&a, out) != 0 || a.form == ADDR_AMBIGUOUS ||
+	    a.len != nlen || memcmp(a.addr, n, nlen) != 0) {
+		*why = "the rewritten recipient would be ambiguous";
+		return -2;
+	}
 	return 0;
 }

@@ -25,9 +25,9 @@
  * (not empty).  t gives localiphost and this host's addresses ("a@[ip]"
  * of this host reads as "a@localiphost", as in qmail).  Returns 0 (out
  * filled, NUL-terminated), or with *why set (static text): -2 the
- * recipient is ambiguous (addr.h) or too long; -1 no well-formed address
- * results (the value is longer than 255 bytes, the result has a control
- * character or an invalid domain, or outlen is too small). */
+ * recipient is empty, ambiguous (addr.h) or too long; -1 no well-formed
+ * address results (the value is longer than 255 bytes, the result has a
+ * control character or an invalid domain, or outlen is too small). */
 int rewrite_rcpt(const struct tables *t, const char *rcpt, const char *value,
 		 size_t vlen, char *out, size_t outlen, const char **why);
 

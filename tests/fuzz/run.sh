@@ -13,6 +13,7 @@
 # $QR_BUILD/fuzz/crash-NAME-*.  Prints a line per harness (executions,
 # corpus size) and last "N passed, N failed": a harness fails if it
 # crashes, leaks or trips a sanitizer or its oracle.
+# FUZZ_HARNESSES: the harnesses to run (default: all).
 set -u
 cd "$(dirname "$0")/../.."
 build=${QR_BUILD:-build}
@@ -31,9 +32,9 @@ if [ ! -f "$build/config.h" ]; then
 	echo "0 passed, 1 failed"; exit 1
 fi
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$build -Isrc -DSYSCONFDIR=\"/etc\""
-CORE="src/core/verdict.c src/core/settings.c src/core/ip.c src/core/addr.c src/core/ctllines.c src/core/strset.c src/core/cdbmap.c src/core/rules.c src/core/tables.c src/core/dnsbl.c src/core/policy.c"
+CORE="src/core/verdict.c src/core/settings.c src/core/ip.c src/core/addr.c src/core/ctllines.c src/core/strset.c src/core/cdbmap.c src/core/rules.c src/core/tables.c src/core/dnsbl.c src/core/policy.c src/core/rewrite.c"
 TABLES="src/tables/file.c src/tables/ctlfile.c src/tables/cdbfile.c src/tables/tcprules.c"
-for name in addr rules ctl cdb conf decision dnsbl; do
+for name in ${FUZZ_HARNESSES:-addr rules ctl cdb conf decision dnsbl}; do
 	case $name in
 	addr | dnsbl) srcs="$CORE" libs="-lcdb" ;;
 	rules | ctl | cdb | decision) srcs="$CORE $TABLES" libs="-lcdb" ;;
