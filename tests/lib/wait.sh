@@ -18,6 +18,11 @@
 #   proc_stop PID [SECS]    SIGTERM, wait up to SECS (default 20) until PID
 #                           is gone, then SIGKILL; reaps a child process and
 #                           returns its exit status (127 if not a child)
+#   queues_drain SECS PFXCONF MQUEUE...
+#                           wait until the private Postfix (its config
+#                           directory) and the Sendmail queue directories
+#                           have nothing left to deliver; false, with what
+#                           is left printed as '#' lines, after SECS
 
 _port_match() {	# _port_match PORT STATE-REGEX
 	_wait_hex=$(printf '%04X' "$1")
@@ -72,4 +77,27 @@ wait_until() {
 		[ "$_wait_n" -gt 0 ] || return 1
 		sleep 0.1
 	done
+}
+
+queues_drain() {
+	_wait_n=$(($1 * 10))
+	_qd_pfx=$2
+	shift 2
+	while [ "$_wait_n" -gt 0 ]; do
+		case $(postqueue -c "$_qd_pfx" -p 2>/dev/null | tail -n 1) in
+		*"queue is empty"*)
+			ls "$@" 2>/dev/null | grep -q '^[qd]f' || return 0
+			;;
+		esac
+		_wait_n=$((_wait_n - 1))
+		sleep 0.1
+	done
+	echo "# queues did not drain:"
+	postqueue -c "$_qd_pfx" -p | sed 's/^/#   /'
+	for _qd_q in "$@"; do
+		for _qd_f in "$_qd_q"/qf*; do
+			[ -f "$_qd_f" ] && echo "# $_qd_f: $(grep -a '^[RM]' "$_qd_f" | tr '\n' ' ')"
+		done
+	done
+	return 1
 }

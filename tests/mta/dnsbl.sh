@@ -345,18 +345,7 @@ arrivals() {	# arrivals sink|hosted pfx|sm NAME
 	esac
 }
 drain() {	# until both MTAs have nothing left to deliver (up to 90 s)
-	_i=0
-	while [ "$_i" -lt 900 ]; do
-		case $(postqueue -c "$work/pfx/etc" -p 2>/dev/null | tail -n 1) in
-		*"queue is empty"*)
-			ls "$work/sm/spool/mqueue" 2>/dev/null | grep -q '^[qd]f' || return 0
-			;;
-		esac
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-	echo "# queues did not drain"
-	postqueue -c "$work/pfx/etc" -p | sed 's/^/#   /'
+	queues_drain 90 "$work/pfx/etc" "$work/sm/spool/mqueue"
 }
 
 accepted='^250 '

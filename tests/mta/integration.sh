@@ -147,27 +147,7 @@ arrivals() {
 
 # Wait until both MTAs have nothing left to deliver (up to 60 s).
 drain() {
-	_i=0
-	while [ "$_i" -lt 600 ]; do
-		_pq=$(postqueue -c "$work/pfx/etc" -p 2>/dev/null | tail -n 1)
-		case $_pq in
-		*"queue is empty"*)
-			if ! ls "$work/sm/spool/mqueue" "$work/smr/spool/mqueue" 2>/dev/null |
-				grep -q '^[qd]f'; then
-				return 0
-			fi
-			;;
-		esac
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-	echo "# queues did not drain:"
-	postqueue -c "$work/pfx/etc" -p | sed 's/^/#   /'
-	for _q in "$work/sm/spool/mqueue" "$work/smr/spool/mqueue"; do
-		for _f in "$_q"/qf*; do
-			[ -f "$_f" ] && echo "# $_f: $(grep -a '^[RM]' "$_f" | tr '\n' ' ')"
-		done
-	done
+	queues_drain 60 "$work/pfx/etc" "$work/sm/spool/mqueue" "$work/smr/spool/mqueue"
 }
 
 # --- 1. scenarios -------------------------------------------------------------

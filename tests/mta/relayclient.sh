@@ -195,18 +195,7 @@ hosted() {	# hosted MTA CONTROL: messages in MTA's maildir
 	cat "$_d"/* 2>/dev/null | grep -c -x -F "X-Control: $2"
 }
 drain() {	# until both MTAs have nothing left to deliver (up to 90 s)
-	_i=0
-	while [ "$_i" -lt 900 ]; do
-		case $(postqueue -c "$work/pfx/etc" -p 2>/dev/null | tail -n 1) in
-		*"queue is empty"*)
-			ls "$work/sm/spool/mqueue" 2>/dev/null | grep -q '^[qd]f' || return 0
-			;;
-		esac
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-	echo "# queues did not drain"
-	postqueue -c "$work/pfx/etc" -p | sed 's/^/#   /'
+	queues_drain 90 "$work/pfx/etc" "$work/sm/spool/mqueue"
 }
 expect_replies() {	# expect_replies MTA NAME ERE...: one per recipient
 	_m=$1 _n=$2
