@@ -85,6 +85,9 @@ if [ -f tests/mta/integration.sh ]; then
 	run "postfix+sendmail integration" sh tests/mta/integration.sh
 fi
 run "postfix+sendmail dnsbl and listeners" sh tests/mta/dnsbl.sh
+# Sendmail: SMTP AUTH, SMTP-after-POP (directory, vpopmail and IndiMail in
+# MariaDB), the unix socket as Sendmail's RunAsUser
+run "sendmail parity (auth, pop, unix socket)" sh tests/mta/sendmail-parity.sh
 # SMTP-after-POP: relay-ctrl directory, MySQL relay table (private MariaDB),
 # Dovecot post-login hook end to end
 run pop-directory sh tests/pop/dir.sh
