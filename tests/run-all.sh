@@ -65,6 +65,7 @@ run daemon-reload sh tests/daemon/reload.sh
 run daemon-socket sh tests/daemon/socket.sh
 run daemon-files sh tests/daemon/files.sh
 run daemon-abuse sh tests/daemon/abuse.sh
+run daemon-ack sh tests/daemon/ack.sh
 # DNSBL: the resolver and the daemon against a real rbldnsd
 run dns-resolver sh tests/dns/resolver.sh
 run daemon-dnsbl sh tests/daemon/dnsbl.sh
