@@ -41,8 +41,11 @@ DPID=$NPID
 fp=$(port_free $((np + 1)))
 bl_noop "$fp" -a || exit 1
 FPID=$NPID
-# the same daemon on a unix socket; umask 0 so that user postfix may connect
-(umask 0; exec "$QD" -f -p "unix:$BW/qrelay.sock" -d "$T/control" -x "$T/tcp.smtp.cdb" 2>/dev/null) &
+# the same daemon on a unix socket, in group postfix so that smtpd may
+# connect (the daemon makes it 0660 whatever the umask)
+printf '%s\n' "socket = \"unix:$BW/qrelay.sock\"" 'socket_group = "postfix"' \
+	"control_dir = \"$T/control\"" "rules = \"$T/tcp.smtp.cdb\"" > "$BW/qrelay-unix.conf"
+"$QD" -f -c "$BW/qrelay-unix.conf" 2>/dev/null &
 UPID=$!
 echo "$UPID" >> "$BW/pids"
 i=0

@@ -68,6 +68,7 @@ run daemon-abuse sh tests/daemon/abuse.sh
 # qrelayctl lint: control files, rules, Postfix (postconf -c) and
 # Sendmail (.cf from m4) fixtures, the quick start's Postfix, a daemon
 run qrelayctl-lint sh tests/tools/lint.sh
+run daemon-ack sh tests/daemon/ack.sh
 # DNSBL: the resolver and the daemon against a real rbldnsd
 run dns-resolver sh tests/dns/resolver.sh
 run daemon-dnsbl sh tests/daemon/dnsbl.sh
@@ -89,6 +90,9 @@ if [ -f tests/mta/integration.sh ]; then
 fi
 run "postfix+sendmail dnsbl and listeners" sh tests/mta/dnsbl.sh
 run "postfix+sendmail RELAYCLIENT values" sh tests/mta/relayclient.sh
+# Sendmail: SMTP AUTH, SMTP-after-POP (directory, vpopmail and IndiMail in
+# MariaDB), the unix socket as Sendmail's RunAsUser
+run "sendmail parity (auth, pop, unix socket)" sh tests/mta/sendmail-parity.sh
 # SMTP-after-POP: relay-ctrl directory, MySQL relay table (private MariaDB),
 # Dovecot post-login hook end to end
 run pop-directory sh tests/pop/dir.sh

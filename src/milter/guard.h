@@ -17,6 +17,13 @@
  *   - a connection open longer than max_session_time is shut down (a
  *     client that trickles a frame byte by byte cannot hold a worker
  *     forever; libmilter closes connections idle for milter_timeout).
+ * It also defines read(), which libmilter reads every packet with: on a
+ * TCP milter connection, a packet that gets no reply (macros, MAIL FROM
+ * under SMFIP_NR_MAIL, abort) is ACKed at once (TCP_QUICKACK).  Sendmail
+ * writes the macros and their command as two packets, and Nagle's
+ * algorithm on its side holds the command until the macros are ACKed; a
+ * delayed ACK here cost ~40 ms at connect and at RCPT.  Every other
+ * descriptor goes straight through.
  * The daemon also raises its soft limit of open files to the hard limit.
  */
 #ifndef QR_GUARD_H

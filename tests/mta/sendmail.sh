@@ -3,9 +3,13 @@
 #
 # Source this file (POSIX sh or bash), then:
 #
-#   sm_setup DIR MILTER_PORT NET_PORT   write DIR/etc/qrelay.mc, build
+#   sm_setup DIR MILTER NET_PORT   write DIR/etc/qrelay.mc, build
 #                          DIR/etc/sendmail.cf with m4, create the queue.
-#                          The milter is reached at inet:MILTER_PORT@127.0.0.1;
+#                          MILTER is a port (the milter is reached at
+#                          inet:PORT@127.0.0.1, the README's snippet), a
+#                          socket spec for S= (unix:/path, inet:PORT@HOST),
+#                          or "none" (no INPUT_MAIL_FILTER at all: an open
+#                          relay on loopback, the benchmark's ceiling);
 #                          non-hosted mail is sent to 127.0.0.1:NET_PORT
 #                          (an SMTP sink standing for the Internet).
 #   sm_start DIR           start the daemon on 127.0.0.1:$SM_PORT (default
@@ -24,6 +28,11 @@
 #                  Sendmail itself does not insist on AUTH, the milter does.
 #                  sm_start waits for both ports.
 #   SM_V6=1        also listen on [::1]:$SM_PORT (Name=MTA6).
+#   SM_RUN_AS=USER:GROUP  RunAsUser: the listening daemon stays root, but
+#                  its sessions (and their milter connections) and its
+#                  mailers run as USER:GROUP; the queue, the statistics file
+#                  and the maildir are given to it.  Not with SM_SASL (the
+#                  sasldb is root's).
 #   SM_SASL=1      offer SMTP AUTH (PLAIN, LOGIN; TRUST_AUTH_MECH) from a
 #                  Cyrus sasldb, DIR/etc/sasl/sasldb2; add users with
 #                    sm_add_sasl_user DIR USER@REALM PASSWORD
@@ -75,9 +84,18 @@ _sm_pid() {
 
 sm_setup() {
 	if [ $# -ne 3 ]; then
-		echo "usage: sm_setup DIR MILTER_PORT NET_PORT" >&2
+		echo "usage: sm_setup DIR MILTER NET_PORT" >&2
 		return 2
 	fi
+	case $2 in
+	none) _sm_filter="dnl no milter" ;;
+	unix:/* | inet:* | inet6:*) _sm_filter="INPUT_MAIL_FILTER(\`qrelay', \`S=$2, F=T, T=S:4m;R:4m')dnl" ;;
+	*[!0-9]* | '')
+		echo "sm_setup: MILTER must be a port, unix:/path, inet:PORT@HOST or none, not '$2'" >&2
+		return 2
+		;;
+	*) _sm_filter="INPUT_MAIL_FILTER(\`qrelay', \`S=inet:$2@127.0.0.1, F=T, T=S:4m;R:4m')dnl" ;;
+	esac
 	if [ ! -x "$SM_BIN" ] || [ ! -f "$SM_PREFIX/usr/share/sendmail/cf/m4/cf.m4" ]; then
 		echo "sm_setup: no Sendmail under $SM_PREFIX; run scripts/install-deps.sh" >&2
 		return 1
@@ -107,6 +125,17 @@ sm_setup() {
 	fi
 	if [ "${SM_V6:-0}" = 1 ]; then
 		_sm_more="${_sm_more}DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=::1, Family=inet6, Name=MTA6')dnl
+"
+	fi
+	if [ -n "${SM_RUN_AS:-}" ]; then
+		case $SM_RUN_AS in
+		*:*) ;;
+		*)
+			echo "sm_setup: SM_RUN_AS must be USER:GROUP, not '$SM_RUN_AS'" >&2
+			return 2
+			;;
+		esac
+		_sm_more="${_sm_more}define(\`confRUN_AS_USER', \`$SM_RUN_AS')dnl
 "
 	fi
 	if [ "${SM_SASL:-0}" = 1 ]; then
@@ -176,7 +205,7 @@ FEATURE(\`accept_unqualified_senders')dnl
 DAEMON_OPTIONS(\`Port=$SM_PORT, Addr=127.0.0.1, Name=MTA')dnl
 ${_sm_more}dnl >>> qrelay-milter documented snippet (quoted verbatim by the README) >>>
 FEATURE(\`promiscuous_relay')dnl
-INPUT_MAIL_FILTER(\`qrelay', \`S=inet:$2@127.0.0.1, F=T, T=S:4m;R:4m')dnl
+$_sm_filter
 dnl <<< qrelay-milter documented snippet <<<
 MAILER(\`local')dnl
 MAILER(\`smtp')dnl
@@ -197,6 +226,12 @@ EOF
 		cat "$_sm_dir/etc/m4.err" >&2
 		return 1
 	}
+	if [ -n "${SM_RUN_AS:-}" ]; then
+		# the daemon stays root (it writes the pid file); its sessions
+		# and mailers write these
+		chown -R "$SM_RUN_AS" "$_sm_dir/spool" "$_sm_dir/maildir" \
+			"$_sm_dir/etc/statistics" || return 1
+	fi
 }
 
 # sm_add_sasl_user DIR USER@REALM PASSWORD: add a user to DIR's sasldb
