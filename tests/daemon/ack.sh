@@ -8,7 +8,8 @@
 # ACKs a packet that gets no reply at once (src/milter/guard.c).  Played
 # by tests/daemon/mta-writes.pl against the daemon:
 #   - Sendmail's way over TCP: every reply right, the median connect and
-#     RCPT replies under 20 ms (a delayed ACK is 40 ms or more);
+#     RCPT replies under 40 ms (a delayed ACK is 40 ms or more, every
+#     time), or, on a busy machine, under the unix socket's plus 30 ms;
 #   - Postfix's way (macros and command in one write) over TCP, Nagle on
 #     too (MAIL FROM gets no reply, so the RCPT write waits for its ACK),
 #     and Sendmail's way over a unix socket: the same;
@@ -50,23 +51,37 @@ replies() {
 	if [ "$_good" = "$_want" ]; then ok "$1: all $_want replies right"; else
 		bad "$1: $_good of $_want replies right:"; sed 's/^/#   /' "$W/$1.out" | head -n 20; fi
 }
-# fast NAME: the median connect and RCPT reply times under 20 ms
+# median NAME STAGE: the median reply time (ms) of connect or rcpt
+median() {
+	awk -v x="$2" '$1 == x { print $NF }' "$W/$1.out" | sort -g |
+		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 999 }'
+}
+# fast NAME [BASE]: no delayed-ACK stall at connect and RCPT.  A delayed
+# ACK holds a reply 40 ms or more, every time; a busy machine slows every
+# reply, the unix socket's too (it has no delayed ACK at all).  So the
+# median must stay under 40 ms, or under the unix socket's median of the
+# same run (BASE, per stage) plus 30 ms.
 fast() {
 	for _x in connect rcpt; do
-		_ms=$(awk -v x="$_x" '$1 == x { print $NF }' "$W/$1.out" | sort -g)
-		_med=$(echo "$_ms" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 999 }')
-		_slow=$(echo "$_ms" | awk '$1 >= 40 { n++ } END { print n + 0 }')
-		if awk -v m="$_med" 'BEGIN { exit !(m < 20) }'; then
-			ok "$1: $_x replies: median $_med ms ($_slow of $(echo "$_ms" | wc -l) took 40 ms or more)"
+		_med=$(median "$1" "$_x")
+		_lim=40
+		if [ -n "${2:-}" ]; then
+			_b=$(median "$2" "$_x")
+			_lim=$(awk -v b="$_b" 'BEGIN { print (b + 30 > 40) ? b + 30 : 40 }')
+		fi
+		_slow=$(awk -v x="$_x" '$1 == x && $NF >= 40 { n++ } END { print n + 0 }' "$W/$1.out")
+		if awk -v m="$_med" -v l="$_lim" 'BEGIN { exit !(m < l) }'; then
+			ok "$1: $_x replies: median $_med ms, under $_lim ($_slow took 40 ms or more)"
 		else
-			bad "$1: $_x replies: median $_med ms, want under 20 ($_slow took 40 ms or more; a delayed ACK?)"
+			bad "$1: $_x replies: median $_med ms, want under $_lim ($_slow took 40 ms or more; a delayed ACK?)"
 		fi
 	done
 }
 
-run sendmail-tcp sendmail "inet:$QD_PORT@127.0.0.1" 20 && { replies sendmail-tcp 20; fast sendmail-tcp; }
-run postfix-tcp postfix "inet:$QD_PORT@127.0.0.1" 20 && { replies postfix-tcp 20; fast postfix-tcp; }
+# the unix socket first: it is the same run's measure of the machine's load
 run sendmail-unix sendmail "unix:$W/q.sock" 20 && { replies sendmail-unix 20; fast sendmail-unix; }
+run sendmail-tcp sendmail "inet:$QD_PORT@127.0.0.1" 20 && { replies sendmail-tcp 20; fast sendmail-tcp sendmail-unix; }
+run postfix-tcp postfix "inet:$QD_PORT@127.0.0.1" 20 && { replies postfix-tcp 20; fast postfix-tcp sendmail-unix; }
 run bytes-tcp bytes "inet:$QD_PORT@127.0.0.1" 4 && replies bytes-tcp 4
 # and the daemon still answers as before
 run after sendmail "inet:$QD_PORT@127.0.0.1" 2 && replies after 2
