@@ -632,7 +632,8 @@ rcpt_unprivileged(const struct tables *t, const struct session *ss,
 
 int
 policy_rewrite(const struct tables *t, const struct session *ss,
-	       const char *rcpt, struct verdict *v, char *out, size_t outlen)
+	       const char *rcpt, const char *mta_rcpt, struct verdict *v,
+	       char *out, size_t outlen)
 {
 	const char *why;
 	size_t n;
@@ -641,8 +642,8 @@ policy_rewrite(const struct tables *t, const struct session *ss,
 	if (ss->rc_value == NULL || v->action != VERDICT_ACCEPT ||
 	    (t->s.auth_allows_relay && ss->auth[0]))
 		return 0;
-	rc = rewrite_rcpt(t, rcpt, ss->rc_value, ss->rc_value_len, out,
-			  outlen, &why);
+	rc = rewrite_rcpt(t, rcpt, mta_rcpt, ss->rc_value, ss->rc_value_len,
+			  out, outlen, &why);
 	if (rc != 0) {
 		if (rc == -2)
 			verdict_set(v, VERDICT_REJECT, RP(t, ss, reply_ambiguous),

@@ -132,14 +132,15 @@ void policy_rcpt(const struct tables *t, struct session *ss,
 		 const char *rcpt, const char *mta_rcpt, struct verdict *v);
 
 /* After an accepted recipient (v): qmail appends a non-empty RELAYCLIENT
- * value to every recipient of the session (rewrite.h), unless SMTP AUTH
+ * value to every recipient of the session (rewrite.h; rcpt and mta_rcpt as
+ * for policy_rcpt), unless SMTP AUTH
  * made the client a relay client, which sets it to "".  Returns 0: keep
  * the recipient; 1: out holds the recipient to put in its place (at least
  * REWRITE_MAX bytes), and v's reason says so; -1: it cannot be rewritten,
  * v is now the refusal (ambiguous recipient) or a tempfail. */
 int policy_rewrite(const struct tables *t, const struct session *ss,
-		   const char *rcpt, struct verdict *v, char *out,
-		   size_t outlen);
+		   const char *rcpt, const char *mta_rcpt, struct verdict *v,
+		   char *out, size_t outlen);
 
 /* Is the domain (lower-case) hosted: it or one of its .suffixes in
  * rcpthosts or morercpthosts.cdb, as row 7 decides?  1 yes (why names

@@ -56,11 +56,12 @@ is_domain(const char *s, size_t n)
 }
 
 int
-rewrite_rcpt(const struct tables *t, const char *rcpt, const char *value,
-	     size_t vlen, char *out, size_t outlen, const char **why)
+rewrite_rcpt(const struct tables *t, const char *rcpt, const char *mta_rcpt,
+	     const char *value, size_t vlen, char *out, size_t outlen,
+	     const char **why)
 {
 	char n[ADDR_MAX + 1 + 256 + VALUE_MAX + 1];
-	struct env_addr a;
+	struct env_addr a, m;
 	size_t nlen, at, o = 0;
 	uint32_t lit;
 
@@ -79,6 +80,12 @@ rewrite_rcpt(const struct tables *t, const char *rcpt, const char *value,
 	}
 	if (a.form == ADDR_AMBIGUOUS) {
 		*why = "the recipient is ambiguous: which address the value would be appended to is unclear";
+		return -2;
+	}
+	if (a.form != ADDR_PLAIN &&
+	    (mta_rcpt == NULL || addr_parse(&m, mta_rcpt) != 0 ||
+	     !addr_agree(&a, &m))) {
+		*why = "the recipient is not a plain <local@domain> and the MTA's own reading of it ({rcpt_addr}) is missing or differs";
 		return -2;
 	}
 	/* qmail's addrparse: "a@[ip]" of this host becomes a@localiphost */

@@ -21,14 +21,20 @@
  * escaped), a 255-byte value, brackets. */
 #define REWRITE_MAX (2 * (900 + 256) + 8)
 
-/* rcpt as the MTA passed it ("<a@b>"); value/vlen the RELAYCLIENT value
+/* rcpt as the MTA passed it ("<a@b>"), mta_rcpt its own reading
+ * ({rcpt_addr}; NULL: none sent): a recipient that is not a plain
+ * <local@domain> is rewritten only when the MTA read it as we do (addr.h),
+ * so the value goes onto the address the MTA would have delivered to.
+ * value/vlen the RELAYCLIENT value
  * (not empty).  t gives localiphost and this host's addresses ("a@[ip]"
  * of this host reads as "a@localiphost", as in qmail).  Returns 0 (out
  * filled, NUL-terminated), or with *why set (static text): -2 the
- * recipient is empty, ambiguous (addr.h) or too long; -1 no well-formed
+ * recipient is empty, ambiguous (addr.h), read differently by the MTA,
+ * or too long; -1 no well-formed
  * address results (the value is longer than 255 bytes, the result has a
  * control character or an invalid domain, or outlen is too small). */
-int rewrite_rcpt(const struct tables *t, const char *rcpt, const char *value,
-		 size_t vlen, char *out, size_t outlen, const char **why);
+int rewrite_rcpt(const struct tables *t, const char *rcpt,
+		 const char *mta_rcpt, const char *value, size_t vlen, char *out,
+		 size_t outlen, const char **why);
 
 #endif

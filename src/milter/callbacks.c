@@ -358,12 +358,13 @@ qr_envfrom(SMFICTX *ctx, char **argv)
  * its rewrite, or refuse it (never accept a recipient unchanged that qmail
  * would have rewritten). */
 static void
-rcpt_rewrite(struct conn *c, const char *rcpt, struct verdict *v)
+rcpt_rewrite(struct conn *c, const char *rcpt, const char *mta_rcpt,
+	     struct verdict *v)
 {
 	char to[REWRITE_MAX];
 
-	if (policy_rewrite(snapshot_tables(c->snap), &c->ss, rcpt, v, to,
-			   sizeof(to)) != 1)
+	if (policy_rewrite(snapshot_tables(c->snap), &c->ss, rcpt, mta_rcpt,
+			   v, to, sizeof(to)) != 1)
 		return;
 	if (!c->can_rewrite) {
 		if (atomic_exchange(&warned_rewrite, 1) == 0)
@@ -389,7 +390,7 @@ qr_envrcpt(SMFICTX *ctx, char **argv)
 			"the MTA sent no {rcpt_addr} at RCPT TO; for clients that may not relay, only plain <user@domain> recipients can be judged and all others are refused. Postfix: check milter_rcpt_macros; Sendmail: confMILTER_MACROS_ENVRCPT");
 	policy_rcpt(snapshot_tables(c->snap), &c->ss, argv[0], mta_rcpt, &v);
 	if (c->ss.rc_value != NULL && v.action == VERDICT_ACCEPT)
-		rcpt_rewrite(c, argv[0], &v);
+		rcpt_rewrite(c, argv[0], mta_rcpt, &v);
 	log_decision("rcpt", c, argv[0], mta_rcpt, &v);
 	return answer(ctx, &v);
 }

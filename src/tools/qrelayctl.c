@@ -290,7 +290,9 @@ cmd_check(int argc, char **argv, const char *config, int config_given)
 
 		policy_rcpt(t, &ss, a.rcpts[i],
 			    a.n_rcpt_addr ? a.rcpt_addr[i] : NULL, &v);
-		if (policy_rewrite(t, &ss, a.rcpts[i], &v, to, sizeof(to)) != 1)
+		if (policy_rewrite(t, &ss, a.rcpts[i],
+				   a.n_rcpt_addr ? a.rcpt_addr[i] : NULL, &v, to,
+				   sizeof(to)) != 1)
 			to[0] = '\0';
 		print_verdict(a.rcpts[i], to, &v);
 		if (v.action == VERDICT_TEMPFAIL)

@@ -121,11 +121,12 @@ plain_hosted(const char *text)
 /* The RELAYCLIENT client: an accepted recipient is rewritten to one that
  * reads back as itself plus "@fixme.example", or refused. */
 static void
-check_rewrite(const struct session *ss, const char *rcpt, struct verdict *v)
+check_rewrite(const struct session *ss, const char *rcpt, const char *mta,
+	      struct verdict *v)
 {
 	static char out[REWRITE_MAX];
 	struct env_addr a, b;
-	int rc = policy_rewrite(t, ss, rcpt, v, out, sizeof(out));
+	int rc = policy_rewrite(t, ss, rcpt, mta, v, out, sizeof(out));
 
 	if (rc == 0)
 		abort();	/* accepted unchanged */
@@ -177,7 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		policy_rcpt(t, &ss, rcpt, mta, &v);
 		if (v.action == VERDICT_ACCEPT && fixme)
-			check_rewrite(&ss, rcpt, &v);
+			check_rewrite(&ss, rcpt, mta, &v);
 		if (v.action != VERDICT_ACCEPT)
 			continue;
 		/* a badmailfrom sender is never accepted */

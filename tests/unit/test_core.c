@@ -1156,12 +1156,13 @@ test_relayclient_values(void)
 {
 	static const struct {
 		const char *ip, *host, *auth, *rcpt, *want;
+		const char *mta;	/* {rcpt_addr}; NULL: none sent */
 	} v[] = {
 		{ "127.0.0.1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@fixme.example>" },
 		{ "127.0.0.1", NULL, NULL, "<a@example.com>", "<\"a@example.com\"@fixme.example>" },
 		{ "127.0.0.1", NULL, NULL, "<postmaster>", "<postmaster@fixme.example>" },
-		{ "127.0.0.1", NULL, NULL, "<\"john doe\"@x.org>", "<\"john doe@x.org\"@fixme.example>" },
-		{ "127.0.0.1", NULL, NULL, "<\"a\\\"b\"@x.org>", "<\"a\\\"b@x.org\"@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<\"john doe\"@x.org>", "<\"john doe@x.org\"@fixme.example>", "\"john doe\"@x.org" },
+		{ "127.0.0.1", NULL, NULL, "<\"a\\\"b\"@x.org>", "<\"a\\\"b@x.org\"@fixme.example>", "\"a\\\"b\"@x.org" },
 		{ "127.0.0.1", NULL, NULL, "<a@[192.0.2.1]>", "<\"a@here.example\"@fixme.example>" },
 		{ "127.0.0.1", NULL, "bob", "<a@evil.com>", "" },	/* AUTH: "" */
 		{ "127.0.0.2", NULL, NULL, "<a@evil.com>", "<a@evil.com.bad>" },
@@ -1199,7 +1200,8 @@ test_relayclient_values(void)
 		policy_connect(t, &ss, v[i].ip, v[i].host, NULL, &vd);
 		policy_mail(t, &ss, "<s@x.org>", NULL, v[i].auth, &vd);
 		policy_rcpt(t, &ss, v[i].rcpt, NULL, &vd);
-		rc = policy_rewrite(t, &ss, v[i].rcpt, &vd, out, sizeof(out));
+		rc = policy_rewrite(t, &ss, v[i].rcpt, v[i].mta, &vd, out,
+				    sizeof(out));
 		if (v[i].want[0])
 			CHECK(vd.action == VERDICT_ACCEPT && rc == 1 &&
 			      strcmp(out, v[i].want) == 0 &&
@@ -1217,27 +1219,37 @@ test_relayclient_values(void)
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
 	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
 	CHECK(vd.action == VERDICT_REJECT &&
-	      policy_rewrite(t, &ss, "<a@evil.com>", &vd, out, sizeof(out)) == 0,
+	      policy_rewrite(t, &ss, "<a@evil.com>", NULL, &vd, out,
+			     sizeof(out)) == 0,
 	      "a refused recipient stays refused");
 	policy_connect(t, &ss, "127.0.0.1", NULL, NULL, &vd);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
 	policy_rcpt(t, &ss, "<@r.example:a@evil.com>", NULL, &vd);
-	CHECK(policy_rewrite(t, &ss, "<@r.example:a@evil.com>", &vd, out,
+	CHECK(policy_rewrite(t, &ss, "<@r.example:a@evil.com>", NULL, &vd, out,
 			     sizeof(out)) == -1 && vd.action == VERDICT_REJECT,
 	      "an ambiguous recipient is refused, not passed unchanged (%s)",
 	      vd.reason);
 	policy_connect(t, &ss, "127.0.0.3", NULL, NULL, &vd);
 	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
 	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
-	CHECK(policy_rewrite(t, &ss, "<a@evil.com>", &vd, out, sizeof(out)) == -1 &&
+	CHECK(policy_rewrite(t, &ss, "<a@evil.com>", NULL, &vd, out,
+			     sizeof(out)) == -1 &&
 	      vd.action == VERDICT_TEMPFAIL && strstr(vd.reason, "no valid domain"),
 	      "a value that makes no valid domain: tempfail (%s)", vd.reason);
 	policy_connect(t, &ss, "172.16.1.5", NULL, NULL, &vd);
 	CHECK(!ss.relay, "\"172.16.1.:\" never matches, as in IndiMail");
-	CHECK(rewrite_rcpt(t, "<a@b.c>", "@x.example", 256, out, sizeof(out), &why) == -1 &&
+	CHECK(rewrite_rcpt(t, "<a@b.c>", NULL, "@x.example", 256, out, sizeof(out), &why) == -1 &&
 	      strstr(why, "255"), "a value over 255 bytes is refused");
-	CHECK(rewrite_rcpt(t, "<a@b.c>", "@x.example", 10, out, 20, &why) == -1,
+	CHECK(rewrite_rcpt(t, "<a@b.c>", NULL, "@x.example", 10, out, 20, &why) == -1,
 	      "a short buffer is refused");
+	/* a recipient that is not plain: only as the MTA read it */
+	CHECK(rewrite_rcpt(t, "<\"john doe\"@x.org>", NULL, "@x.example", 10, out,
+			   sizeof(out), &why) == -2 &&
+	      rewrite_rcpt(t, "<\"john doe\"@x.org>", "\"john\"@x.org", "@x.example",
+			   10, out, sizeof(out), &why) == -2 &&
+	      rewrite_rcpt(t, "<\"john doe\"@x.org>", "\"john doe\"@x.org",
+			   "@x.example", 10, out, sizeof(out), &why) == 0,
+	      "a quoted recipient: refused without the MTA's reading or when it differs");
 	tables_free(t);
 
 	t = mt_new(&s);
