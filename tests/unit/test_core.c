@@ -1158,20 +1158,20 @@ test_relayclient_values(void)
 		const char *ip, *host, *auth, *rcpt, *want;
 		const char *mta;	/* {rcpt_addr}; NULL: none sent */
 	} v[] = {
-		{ "127.0.0.1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@fixme.example>" },
-		{ "127.0.0.1", NULL, NULL, "<a@example.com>", "<\"a@example.com\"@fixme.example>" },
-		{ "127.0.0.1", NULL, NULL, "<postmaster>", "<postmaster@fixme.example>" },
+		{ "127.0.0.1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@fixme.example>", NULL },
+		{ "127.0.0.1", NULL, NULL, "<a@example.com>", "<\"a@example.com\"@fixme.example>", NULL },
+		{ "127.0.0.1", NULL, NULL, "<postmaster>", "<postmaster@fixme.example>", NULL },
 		{ "127.0.0.1", NULL, NULL, "<\"john doe\"@x.org>", "<\"john doe@x.org\"@fixme.example>", "\"john doe\"@x.org" },
 		{ "127.0.0.1", NULL, NULL, "<\"a\\\"b\"@x.org>", "<\"a\\\"b@x.org\"@fixme.example>", "\"a\\\"b\"@x.org" },
-		{ "127.0.0.1", NULL, NULL, "<a@[192.0.2.1]>", "<\"a@here.example\"@fixme.example>" },
-		{ "127.0.0.1", NULL, "bob", "<a@evil.com>", "" },	/* AUTH: "" */
-		{ "127.0.0.2", NULL, NULL, "<a@evil.com>", "<a@evil.com.bad>" },
-		{ "10.0.0.9", NULL, NULL, "<a@evil.com>", "" },	/* RELAYCLIENT="" */
-		{ "192.168.7.20", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@relay.example>" },
-		{ "10.5.5.5", NULL, NULL, "<a@evil.com>", "" },	/* bare line */
-		{ "2001:db8::1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@v6.example>" },
-		{ "9.9.9.9", "pc.branch.example", NULL, "<a@evil.com>", "<\"a@evil.com\"@branch.fix>" },
-		{ "9.9.9.9", NULL, NULL, "<a@example.com>", "" },	/* no grant */
+		{ "127.0.0.1", NULL, NULL, "<a@[192.0.2.1]>", "<\"a@here.example\"@fixme.example>", NULL },
+		{ "127.0.0.1", NULL, "bob", "<a@evil.com>", "", NULL },	/* AUTH: "" */
+		{ "127.0.0.2", NULL, NULL, "<a@evil.com>", "<a@evil.com.bad>", NULL },
+		{ "10.0.0.9", NULL, NULL, "<a@evil.com>", "", NULL },	/* RELAYCLIENT="" */
+		{ "192.168.7.20", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@relay.example>", NULL },
+		{ "10.5.5.5", NULL, NULL, "<a@evil.com>", "", NULL },	/* bare line */
+		{ "2001:db8::1", NULL, NULL, "<a@evil.com>", "<\"a@evil.com\"@v6.example>", NULL },
+		{ "9.9.9.9", "pc.branch.example", NULL, "<a@evil.com>", "<\"a@evil.com\"@branch.fix>", NULL },
+		{ "9.9.9.9", NULL, NULL, "<a@example.com>", "", NULL },	/* no grant */
 	};
 	struct settings s;
 	struct tables *t;
