@@ -161,8 +161,15 @@ lint_note(struct lint *l, const char *fmt, ...)
 		l->notes = n;
 	}
 	va_start(ap, fmt);
-	l->notes[l->n_notes++] = vformat(fmt, ap);
+	l->notes[l->n_notes] = vformat(fmt, ap);
 	va_end(ap);
+	/* every service inherits main.cf's tables: say it once */
+	for (size_t i = 0; i < l->n_notes; i++)
+		if (strcmp(l->notes[i], l->notes[l->n_notes]) == 0) {
+			free(l->notes[l->n_notes]);
+			return;
+		}
+	l->n_notes++;
 }
 
 /* Does text (after blanks) start with word, ending there? Then the rest. */

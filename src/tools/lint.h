@@ -17,6 +17,7 @@
  *   lint_postfix.c  Postfix: each smtpd service's relay restrictions and
  *                   milters (lint_postfix.h)
  *   lint_postconf.c what postconf says of main.cf and master.cf, and where
+ *   lint_pftable.c  what a Postfix lookup table holds and answers
  *   lint_exec.c     running a program (postconf) without a shell
  *   lint_sendmail.c sendmail.cf
  *   lint_sock.c     milter socket names, as the daemon, Postfix and
@@ -59,7 +60,8 @@ void lint_add(struct lint *l, const char *code, const char *file,
 	      unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* A line of the summary (what was audited, what the daemon said). */
+/* A line of the summary (what was audited, what the daemon said); one
+ * already there is not repeated. */
 void lint_note(struct lint *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -146,8 +148,9 @@ int lint_sock_same(const struct lint_sock *d, const struct lint_sock *m);
 
 /* Run argv[0] (searched in PATH, then /usr/sbin) with argv, without a
  * shell; its standard output in *out (malloc'ed, NUL-terminated).
- * 0 when it exited 0; -1 otherwise, with what went wrong (its first line
- * of standard error) in err. */
+ * 0 when it exited 0; its exit status when it exited with another; -1
+ * otherwise; what went wrong (the last line of its standard error) in
+ * err when not 0. */
 int lint_exec(char *const argv[], char **out, char *err, size_t errlen);
 
 #endif

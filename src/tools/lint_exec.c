@@ -190,5 +190,5 @@ lint_exec(char *const argv[], char **out, char *err, size_t errlen)
 			 WTERMSIG(status));
 	free(o.p);
 	free(e.p);
-	return -1;
+	return fail == NULL && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

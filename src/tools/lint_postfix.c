@@ -8,10 +8,15 @@
  *   - does Postfix itself let every client relay there?  Its relay and
  *     recipient restrictions are walked as smtpd walks them for a client
  *     that is nothing special (not in a narrow mynetworks, not logged
- *     in); "permit", a check_*_access static:OK, or permit_mynetworks
- *     with mynetworks covering every address, before any
- *     reject_unauth_destination (or reject, defer...) in both lists, let
- *     it relay, and then the milter is the only relay guard;
+ *     in); "permit", a check_*_access table that answers OK for
+ *     everyone (static:OK, a cidr 0.0.0.0/0, a regexp /./, or any entry
+ *     that lets past what a client chooses: a sender, a HELO name, an
+ *     MX host; lint_pftable.c reads and asks the tables), or
+ *     permit_mynetworks with mynetworks covering every address (its
+ *     files and tables included), before any reject_unauth_destination
+ *     (or reject, defer...) in both lists, let it relay, and then the
+ *     milter is the only relay guard; a grant broader than a /16 or a
+ *     /32 in mynetworks or a client table is a relay-broad finding;
  *   - do its smtpd_milters reach this daemon's socket (a unix path seen
  *     from the chroot when the service is chrooted), and is
  *     receive_override_options free of no_milters?
@@ -24,6 +29,7 @@
 #include "config.h"
 #include "lint_postfix.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,39 +59,162 @@ static_ok(const char *t)
 	return strcmp(v, "OK") == 0 || strcmp(v, "PERMIT") == 0;
 }
 
-/* mynetworks: 2 an entry covers every address, 1 one is broader than a
- * /16 (IPv4) or /32 (IPv6) (named in broad; 127.0.0.0/8 is only this
- * host), 0 neither.  Tables
- * ("type:name") and files ("/path") are not looked into. */
+/* A network a relay grant names (a mynetworks pattern, the key of an
+ * access table entry that lets the client past): 2 it is every address,
+ * 1 it is broader than a /16 (IPv4) or a /32 (IPv6) (a relay-broad
+ * finding made; 127.0.0.0/8 is only this host), 0 neither or not a
+ * network. */
 static int
-mynetworks(const char *v, char *broad, size_t len)
+grant_net(struct pf *p, const char *net, const char *file, unsigned line,
+	  const char *what)
+{
+	int v6, bits = lint_pft_net(net, &v6);
+
+	if (bits < 0)
+		return 0;
+	if (bits == 0)
+		return 2;
+	if (!v6 && strncmp(net, "127.", 4) == 0 && bits >= 8)
+		return 0;	/* loopback: no remote client */
+	if (bits >= (v6 ? 32 : 16))
+		return 0;
+	lint_add(p->l, "relay-broad", file, line,
+		 "%s has \"%s\", more than a /16 of IPv4 or a /32 of IPv6, and lets it relay",
+		 what, net);
+	return 1;
+}
+
+struct grants {
+	struct pf *p;
+	const char *what;	/* "mynetworks", "check_client_access cidr:..." */
+	int keys_only;		/* mynetworks: the value does not matter */
+	int all;		/* an entry covers every address */
+	char first[300];	/* the entry that covers every address, or
+				 * the first that lets a client past */
+};
+
+static void
+grant_entry(void *arg, const char *key, const char *value, const char *file,
+	    unsigned line)
+{
+	struct grants *g = arg;
+	int all;
+
+	if (!g->keys_only && !lint_pft_action_permits(value))
+		return;
+	all = grant_net(g->p, key, file, line, g->what) == 2;
+	if (g->first[0] == '\0' || (all && !g->all)) {	/* name it */
+		char at[16] = "";
+
+		if (line)
+			snprintf(at, sizeof(at), ":%u", line);
+		snprintf(g->first, sizeof(g->first), "%.200s%s: \"%s%s%.40s\"",
+			 file, at, key, value[0] ? " " : "", value);
+	}
+	g->all |= all;
+}
+
+/* mynetworks as the service sees it: 1 it covers every address (a
+ * pattern, or an entry of a file or table it names), else 0; a broad
+ * pattern is a relay-broad finding. */
+static int
+mynetworks(struct pf *p, const struct pf_svc *s)
 {
 	struct pf_words ws;
-	int rc = 0;
+	struct grants g = { p, "mynetworks", 1, 0, "" };
+	const char *file;
+	unsigned line = lint_pf_where(p, s, "mynetworks", &file);
+	char err[1200];
 
-	lint_pf_words(v, &ws);
+	lint_pf_words(lint_pf_value(p, s, "mynetworks"), &ws);
 	for (int i = 0; i < ws.n; i++) {
-		const char *t = ws.w[i], *slash = strrchr(t, '/');
-		int v6 = t[0] == '[', bits;
+		const char *t = ws.w[i];
 
-		if ((!v6 && strchr(t, ':')) || t[0] == '/' || slash == NULL ||
-		    slash[1] == '\0' ||
-		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
-			continue;
-		bits = atoi(slash + 1);
-		if (bits == 0) {
-			rc = 2;
-			break;
-		}
-		if (!v6 && strncmp(t, "127.", 4) == 0 && bits >= 8)
-			continue;	/* loopback: no remote client */
-		if (bits < (v6 ? 32 : 16) && rc == 0) {
-			snprintf(broad, len, "%s", t);
-			rc = 1;
+		if (t[0] == '/' || (t[0] != '[' && strchr(t, ':') &&
+				    lint_pft_net(t, &(int){ 0 }) < 0)) {
+			if (lint_pft_entries(p, t, grant_entry, &g, err,
+					     sizeof(err)) != 0)
+				lint_note(p->l, "mynetworks: %s not read: %s", t, err);
+		} else if (grant_net(p, t, file, line, "mynetworks") == 2) {
+			g.all = 1;
 		}
 	}
 	free(ws.w);
-	return rc;
+	return g.all;
+}
+
+/* why = the reason, cut to len (a reason is read, not parsed). */
+static void __attribute__((format(printf, 3, 4)))
+say(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Does check_X_access TABLE let every client past: 1 (why says how),
+ * else 0.  A table answers for what the client says or its DNS shows
+ * (a sender, a HELO name, an unverified or its own domain's MX or NS
+ * host): an entry that lets anyone naming it past lets everyone.  Else,
+ * Postfix itself is asked for keys nobody lists (two addresses of each
+ * family, two mail addresses, two domains); a table that lets all of
+ * one kind past lets everyone; an address entry broader than a /16 or
+ * a /32 that lets clients past is a relay-broad finding. */
+static int
+access_permits(struct pf *p, const char *check, const char *table,
+	       char *why, size_t len)
+{
+	static const char *const probes[4][2] = {
+		{ "198.51.100.77", "203.0.113.199" },
+		{ "2001:db8:77::77", "3fff:77::77" },
+		{ "probe-q7@probe-q7.invalid", "nobody-z3@other-z3.test" },
+		{ "probe-q7.invalid", "other-z3.test" },
+	};
+	int forgeable = strncmp(check, "check_sender_", 13) == 0 ||
+		strncmp(check, "check_helo_", 11) == 0 ||
+		strncmp(check, "check_reverse_client_", 21) == 0 ||
+		strstr(check, "_mx_access") || strstr(check, "_ns_access");
+	struct grants g = { p, "", 0, 0, "" };
+	char what[300], err[1200];
+	int k;
+
+	if (static_ok(table)) {
+		say(why, len, "%s %s", check, table);
+		return 1;
+	}
+	snprintf(what, sizeof(what), "%s %s", check, table);
+	g.what = what;
+	if (lint_pft_entries(p, table, grant_entry, &g, err, sizeof(err)) != 0)
+		lint_note(p->l, "%s: entries not read (%s); asked Postfix instead",
+			  what, err);
+	if (forgeable && g.first[0]) {
+		say(why, len, "%s: %s lets past whoever names it, and a client names what it likes",
+			 what, g.first);
+		return 1;
+	}
+	if (g.all) {
+		say(why, len, "%s: %s covers every address", what, g.first);
+		return 1;
+	}
+	for (k = 0; k < 4; k++) {
+		int r0 = lint_pft_permits(p, table, probes[k][0], err, sizeof(err));
+		int r1 = r0 == 1 ? lint_pft_permits(p, table, probes[k][1], err,
+						    sizeof(err)) : r0;
+
+		if (r1 == 1) {
+			say(why, len, "%s answers OK for \"%s\" and \"%s\", keys nobody lists",
+				 what, probes[k][0], probes[k][1]);
+			return 1;
+		}
+		if (r1 < 0) {
+			lint_note(p->l, "%s: Postfix cannot look it up (%s); smtpd defers there",
+				  what, err);
+			break;
+		}
+	}
+	return 0;
 }
 
 /* Is w one of the list's words? */
@@ -125,15 +254,13 @@ walk(struct pf *p, const struct pf_svc *s, const char *list, int depth,
 		"permit_rhswl_client", "sleep", NULL
 	};
 	struct pf_words ws;
-	char broad[128];
 	int res = R_PASS;
 
 	lint_pf_words(list, &ws);
 	for (int i = 0; i < ws.n && res == R_PASS; i++) {
-		const char *t = ws.w[i], *classes, *file;
+		const char *t = ws.w[i], *classes;
 		size_t tl = strlen(t);
-		unsigned line;
-		int k, r;
+		int k;
 
 		for (k = 0; rejects[k] && strcmp(t, rejects[k]) != 0; k++)
 			;
@@ -143,16 +270,9 @@ walk(struct pf *p, const struct pf_svc *s, const char *list, int depth,
 			snprintf(why, len, "permit");
 			res = R_PERMIT;
 		} else if (strcmp(t, "permit_mynetworks") == 0) {
-			r = mynetworks(lint_pf_value(p, s, "mynetworks"), broad,
-				       sizeof(broad));
-			if (r == 2) {
+			if (mynetworks(p, s)) {
 				snprintf(why, len, "permit_mynetworks, and mynetworks covers every address");
 				res = R_PERMIT;
-			} else if (r == 1) {
-				line = lint_pf_where(p, s, "mynetworks", &file);
-				lint_add(p->l, "relay-broad", file, line,
-					 "mynetworks has \"%s\", more than a /16 of IPv4 or a /32 of IPv6, and permit_mynetworks lets it relay",
-					 broad);
 			}
 		} else if (strcmp(t, "warn_if_reject") == 0) {
 			i++;	/* the next one only warns */
@@ -160,10 +280,8 @@ walk(struct pf *p, const struct pf_svc *s, const char *list, int depth,
 			   strcmp(t + tl - 7, "_access") == 0) {
 			if (i + 1 < ws.n && strcmp(t, "check_sasl_access") != 0 &&
 			    strcmp(t, "check_ccert_access") != 0 &&
-			    static_ok(ws.w[i + 1])) {
-				snprintf(why, len, "%s %s", t, ws.w[i + 1]);
+			    access_permits(p, t, ws.w[i + 1], why, len))
 				res = R_PERMIT;
-			}
 			i++;	/* its table */
 		} else {
 			for (k = 0; with_arg[k] && strcmp(t, with_arg[k]); k++)

@@ -60,4 +60,21 @@ struct pf_words {
 };
 void lint_pf_words(const char *list, struct pf_words *out);
 
+/* Lookup tables (lint_pftable.c).  Does an access action (a table's
+ * answer) let the client past: OK, all-numerical, permit? */
+int lint_pft_action_permits(const char *value);
+/* What Postfix answers for key (postmap -q): 1 an action that lets the
+ * client past, 0 another or none, -1 the table cannot be read (err). */
+int lint_pft_permits(const struct pf *p, const char *table, const char *key,
+		     char *err, size_t errlen);
+/* Each entry of table ("type:name", or a "/file" of patterns), with the
+ * file and line it is on (0: not known): 0, or -1 (err says why). */
+typedef void (*lint_pft_fn)(void *arg, const char *key, const char *value,
+			    const char *file, unsigned line);
+int lint_pft_entries(const struct pf *p, const char *table, lint_pft_fn fn,
+		     void *arg, char *err, size_t errlen);
+/* A network "a.b.c.d/n", "[v6]/n", "v6/n" or an address: its prefix
+ * length (v6 set), or -1. */
+int lint_pft_net(const char *t, int *v6);
+
 #endif

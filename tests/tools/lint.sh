@@ -53,6 +53,7 @@ run() {
 }
 
 findings() { grep -Ec '^(ERROR|WARNING|INFO) ' "$w/out"; }
+errors() { grep -c '^ERROR ' "$w/out"; }
 
 # has SEVERITY CODE FILE LINE: the output has that finding
 has() {
@@ -396,6 +397,69 @@ if command -v postconf >/dev/null 2>&1; then
 	check "... and the chrooted one reaches it" [ "$(findings)" = 1 ]
 	run pfchroot --postfix="$w/pfchroot/pf/nonexistent"
 	expect "postconf fails" ERROR audit-failed "$w/pfchroot/pf/nonexistent" 0 1
+
+	# lookup tables in the relay restrictions, read and asked through
+	# postmap: the submission service does not ask the milter, so what
+	# Postfix's own tables let past decides
+	# pftab NAME RESTRICTIONS: fixture NAME with those relay restrictions
+	# ($p is its Postfix directory; @P@ in RESTRICTIONS stands for it)
+	pftab() {
+		pf "$1"
+		sed -i "s|^smtpd_relay_restrictions = .*|smtpd_relay_restrictions = $(printf %s "$2" | sed "s|@P@|$p|g")|" "$p/main.cf"
+		sed -i 's/^  -o syslog_name=postfix\/submission/  -o smtpd_milters=/' "$p/master.cf"
+	}
+	pftab pfcidr 'permit_sasl_authenticated, check_client_access cidr:@P@/clients.cidr, reject_unauth_destination'
+	printf '# offices\n192.0.2.0/24 OK\n10.9.0.0/16 REJECT\n0.0.0.0/0 OK\n' >"$p/clients.cidr"
+	run pfcidr --postfix="$p"
+	expect "check_client_access cidr: with 0.0.0.0/0 OK" ERROR postfix-open-relay "$p/master.cf" 2 1
+	check "... the reason names the table's line" grep -q "clients.cidr:4: \"0.0.0.0/0 OK\" covers every address" "$w/out"
+	check "... and the service that asks the milter is not a finding" [ "$(findings)" = 1 ]
+	pftab pfinline 'check_client_access inline:{192.0.2.1=OK, { 198.51.100.0/24 = REJECT }}, reject_unauth_destination'
+	run pfinline --postfix="$p"
+	check "check_client_access inline: one client OK is not everyone" [ "$(errors)" = 0 ]
+	pftab pfcidr8 'check_client_access cidr:@P@/clients.cidr, reject_unauth_destination'
+	printf '192.0.2.0/24 OK\n10.0.0.0/8 OK\n172.16.0.0/12 REJECT\n2001:db8::/24 OK\n' >"$p/clients.cidr"
+	run pfcidr8 --postfix="$p"
+	expect "check_client_access cidr: with 10.0.0.0/8 OK" ERROR relay-broad "$p/clients.cidr" 2 1
+	expect "... and 2001:db8::/24 OK" ERROR relay-broad "$p/clients.cidr" 4 1
+	check "... a /12 that is refused is not a grant, and the service is not open" [ "$(errors)" = 2 ]
+	pftab pfregexp 'check_recipient_access regexp:@P@/rcpt.re, reject_unauth_destination'
+	printf 'if /@example\\.com$/\n/^postmaster@/ OK\nendif\n/@/ OK\n' >"$p/rcpt.re"
+	run pfregexp --postfix="$p"
+	expect "check_recipient_access regexp: /@/ OK (Postfix asked)" ERROR postfix-open-relay "$p/master.cf" 2 1
+	check "... it answered OK for recipients nobody lists" grep -q 'answers OK for "probe-q7@probe-q7.invalid"' "$w/out"
+	pftab pfsender 'check_sender_access hash:@P@/senders, reject_unauth_destination'
+	printf '# the boss may relay\n@spam.example REJECT\nboss@example.com   OK\n' >"$p/senders"
+	postmap -c "$p" "$p/senders"
+	run pfsender --postfix="$p"
+	expect "check_sender_access hash: with one sender OK (forgeable)" ERROR postfix-open-relay "$p/master.cf" 2 1
+	check "... the reason names the sender's line" grep -q "senders:3: \"boss@example.com OK\" lets past whoever names it" "$w/out"
+	rm "$p/senders"
+	run pfsender --postfix="$p"
+	expect "... the hash without its source: postmap -s" ERROR postfix-open-relay "$p/master.cf" 2 1
+	check "... named by the table" grep -q "hash:$p/senders: \"boss@example.com OK\" lets past" "$w/out"
+	pftab pfhelo 'check_helo_access inline:{ { gw.example.com = OK }, { bad.example = REJECT } }, reject_unauth_destination'
+	run pfhelo --postfix="$p"
+	expect "check_helo_access inline: with a HELO name OK (forgeable)" ERROR postfix-open-relay "$p/master.cf" 2 1
+	pftab pfmynetfile 'permit_mynetworks, reject_unauth_destination'
+	sed -i "s|^mynetworks = .*|mynetworks = 127.0.0.0/8 $p/networks cidr:$p/nets.cidr|" "$p/main.cf"
+	printf '# offices\n192.0.2.0/24, 198.51.100.0/24\n\n10.0.0.0/8\n' >"$p/networks"
+	printf '192.0.2.128/25 OK\n' >"$p/nets.cidr"
+	run pfmynetfile --postfix="$p"
+	expect "mynetworks names a file with a /8" ERROR relay-broad "$p/networks" 4 1
+	check "... only that error" [ "$(errors)" = 1 ]
+	printf '0.0.0.0/0 OK\n' >>"$p/nets.cidr"
+	run pfmynetfile --postfix="$p"
+	expect "mynetworks names a cidr table with 0.0.0.0/0" ERROR postfix-open-relay "$p/master.cf" 2 1
+	pftab pftabclean 'permit_mynetworks, check_client_access cidr:@P@/clients.cidr, check_sender_access hash:@P@/senders, check_helo_access regexp:@P@/helo.re, check_client_access hash:@P@/missing, reject_unauth_destination'
+	printf '192.0.2.0/24 OK\n0.0.0.0/0 DUNNO\n' >"$p/clients.cidr"
+	printf '@spam.example REJECT\nboss@example.com DUNNO\n' >"$p/senders"
+	postmap -c "$p" "$p/senders"
+	printf '/^localhost$/ REJECT\n/./ DUNNO\n' >"$p/helo.re"
+	run pftabclean --postfix="$p"
+	check "tables that grant narrowly, refuse or pass: no error (exit $rc)" [ "$rc" = 2 ] && [ "$(errors)" = 0 ] &&
+		has WARNING postfix-no-milter "$p/master.cf" 2 && [ "$(findings)" = 1 ]
+	check "... a table that cannot be read is said" grep -q "hash:$p/missing: Postfix cannot look it up" "$w/out"
 else
 	skip "Postfix: no postconf"
 fi
