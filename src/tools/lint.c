@@ -57,6 +57,7 @@ static const struct {
 	{ "listener-unmatched", LINT_WARNING },
 	{ "daemon-down", LINT_WARNING },
 	{ "daemon-other-config", LINT_WARNING },
+	{ "milter-not-last", LINT_WARNING },
 	{ "postfix-milter-disabled", LINT_INFO },
 };
 

@@ -49,6 +49,9 @@ struct lint {
 	struct lint_finding *f;
 	size_t n, cap;
 	char **notes;		/* "audited ...", what the daemon said */
+	char rc_value[1100];	/* "file:line" of a RELAYCLIENT value the
+				 * tables hold ("" none): set by lint_files
+				 * and lint_rules, read by the MTA parts */
 	size_t n_notes, notes_cap;
 };
 

@@ -319,6 +319,12 @@ lint_files(struct lint *l)
 		lint_add(l, "rcpthosts-empty", path, 0,
 			 "no entries and no morercpthosts.cdb: every recipient with a domain is refused to clients that may not relay");
 	}
+	if (t && t->relayclients.n_values)
+		snprintf(l->rc_value, sizeof(l->rc_value), "%s:%u",
+			 names->path[TF_RELAYCLIENTS], t->relayclients.values[0].lineno);
+	else if (t && t->relaydomains.n_values)
+		snprintf(l->rc_value, sizeof(l->rc_value), "%s:%u",
+			 names->path[TF_RELAYDOMAINS], t->relaydomains.values[0].lineno);
 	grants(l, s.control_dir, "relayclients", LK_RELAYCLIENTS);
 	grants(l, s.control_dir, "relaydomains", LK_RELAYDOMAINS);
 	if (t && t->rcpthosts.present) {

@@ -326,10 +326,11 @@ relay_open(struct pf *p, const struct pf_svc *s, char *why, size_t len)
 }
 
 /* The service's milter that reaches the daemon, with its own settings:
- * 1 found (spec, default_action and protocol filled; "" unset), 0. */
+ * 1 found (spec, default_action and protocol filled; "" unset; *after:
+ * how many milters follow it), 0. */
 static int
 our_milter(struct pf *p, const struct pf_svc *s, char *spec, size_t slen,
-	   char *action, char *protocol, size_t vlen)
+	   char *action, char *protocol, size_t vlen, int *after)
 {
 	struct pf_words ws;
 	char chroot_dir[1100];
@@ -370,6 +371,7 @@ our_milter(struct pf *p, const struct pf_svc *s, char *spec, size_t slen,
 		}
 		found = lint_sock_postfix(spec, chroot_dir[0] ? chroot_dir : NULL,
 					  &m) == 0 && lint_sock_same(&p->daemon, &m);
+		*after = ws.n - i - 1;
 	}
 	free(ws.w);
 	return found;
@@ -381,8 +383,8 @@ judge(struct pf *p, const struct pf_svc *s)
 	char spec[1024], action[64], protocol[64], why[800];
 	const char *file, *v;
 	int open = relay_open(p, s, why, sizeof(why));
-	int has = our_milter(p, s, spec, sizeof(spec), action, protocol,
-			     sizeof(action));
+	int after = 0, has = our_milter(p, s, spec, sizeof(spec), action,
+					protocol, sizeof(action), &after);
 	int off = strstr(lint_pf_value(p, s, "receive_override_options"),
 			 "no_milters") != NULL;
 	unsigned line;
@@ -406,6 +408,13 @@ judge(struct pf *p, const struct pf_svc *s)
 		return;
 	}
 	p->any_reach = 1;
+	if (after > 0 && p->l->rc_value[0]) {
+		line = lint_pf_where(p, s, "smtpd_milters", &file);
+		lint_add(p->l, "milter-not-last", file, line,
+			 "service %s/%s: %d milter%s after qrelay-milter in smtpd_milters, and the tables hold RELAYCLIENT values (%s): a later milter sees recipients qrelay-milter rewrites at end of message; put it last",
+			 s->name, s->type, after, after == 1 ? "" : "s",
+			 p->l->rc_value);
+	}
 	if (action[0] == '\0') {
 		snprintf(action, sizeof(action), "%s",
 			 lint_pf_value(p, s, "milter_default_action"));

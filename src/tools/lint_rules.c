@@ -307,6 +307,10 @@ each(void *arg, const struct rule_match *m, size_t keylen, int first)
 	/* text rules: a line's keys come together; a cdb's keys one by one */
 	if (g->have && (m->lineno == 0 || m->lineno != g->line))
 		flush(g);
+	if (m->relayclient && !m->deny && m->rc_value && m->rc_value_len &&
+	    g->l->rc_value[0] == '\0')	/* the first RELAYCLIENT value */
+		snprintf(g->l->rc_value, sizeof(g->l->rc_value), "%s:%u", g->path,
+			 m->lineno);
 	if (!g->have) {
 		memset(&g->relay, 0, sizeof(*g) - offsetof(struct group, relay));
 		g->allow_all = g->l->s.allow_relay_for_all_rule;

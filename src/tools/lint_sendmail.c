@@ -151,19 +151,27 @@ logical_line(struct sm *m, char *text, unsigned line)
 }
 
 /* Is one of the filters named in list (separated by ',', ';' or
- * blanks) one that reaches the daemon?  Its index, or -1. */
+ * blanks) one that reaches the daemon?  Its index (*after: how many
+ * names follow it), or -1. */
 static int
-reaching(const struct sm *m, const char *list)
+reaching(const struct sm *m, const char *list, int *after)
 {
 	char buf[512], *save = NULL, *name;
+	int found = -1;
 
 	snprintf(buf, sizeof(buf), "%s", list);
+	*after = 0;
 	for (name = strtok_r(buf, ",; \t", &save); name;
-	     name = strtok_r(NULL, ",; \t", &save))
+	     name = strtok_r(NULL, ",; \t", &save)) {
+		if (found >= 0) {
+			(*after)++;
+			continue;
+		}
 		for (int i = 0; i < m->nx; i++)
 			if (m->x[i].reach && strcmp(m->x[i].name, name) == 0)
-				return i;
-	return -1;
+				found = i;
+	}
+	return found;
 }
 
 void
@@ -249,7 +257,8 @@ lint_sendmail(struct lint *l, const char *cf)
 	}
 	for (int i = 0; i < m->nd; i++) {
 		const struct sm_daemon *dm = &m->d[i];
-		int x = reaching(m, dm->own_filters ? dm->filters : m->filters);
+		int after, x = reaching(m, dm->own_filters ? dm->filters :
+					m->filters, &after);
 		unsigned at = dm->line ? dm->line : m->filters_line;
 
 		if (x < 0) {
@@ -265,6 +274,12 @@ lint_sendmail(struct lint *l, const char *cf)
 			continue;
 		}
 		reached = 1;
+		if (after > 0 && l->rc_value[0])
+			lint_add(l, "milter-not-last", cf,
+				 dm->own_filters ? dm->line : m->filters_line,
+				 "daemon %s: %d filter%s after %s in its input mail filters, and the tables hold RELAYCLIENT values (%s): a later filter sees recipients qrelay-milter rewrites at end of message; put it last",
+				 dm->name[0] ? dm->name : "(default)", after,
+				 after == 1 ? "" : "s", m->x[x].name, l->rc_value);
 		if (n_names < SM_MAX)
 			snprintf(names[n_names++], sizeof(names[0]), "%s",
 				 dm->name);

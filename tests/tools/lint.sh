@@ -451,6 +451,19 @@ if command -v postconf >/dev/null 2>&1; then
 	printf '0.0.0.0/0 OK\n' >>"$p/nets.cidr"
 	run pfmynetfile --postfix="$p"
 	expect "mynetworks names a cidr table with 0.0.0.0/0" ERROR postfix-open-relay "$p/master.cf" 2 1
+	# RELAYCLIENT values with a milter after qrelay-milter
+	pf pflast
+	sed -i 's|^smtpd_milters = .*|smtpd_milters = inet:127.0.0.1:18893, inet:127.0.0.1:9999|' "$p/main.cf"
+	run pflast --postfix="$p"
+	check "Postfix: a milter after qrelay-milter without values is fine (exit $rc)" [ "$rc" = 0 ]
+	printf '192.0.2.5\n198.51.100.:@fixme.example\n' >"$w/pflast/ctl/relayclients"
+	run pflast --postfix="$p"
+	expect "Postfix: a milter after qrelay-milter with a relayclients value" WARNING milter-not-last "$p/main.cf" \
+		"$(line "$p/main.cf" '^smtpd_milters')" 2
+	check "... naming the line with the value" grep -q "values ($w/pflast/ctl/relayclients:2)" "$w/out"
+	sed -i 's|^smtpd_milters = .*|smtpd_milters = inet:127.0.0.1:9999, inet:127.0.0.1:18893|' "$p/main.cf"
+	run pflast --postfix="$p"
+	check "... put last: no finding (exit $rc)" [ "$rc" = 0 ]
 	pftab pftabclean 'permit_mynetworks, check_client_access cidr:@P@/clients.cidr, check_sender_access hash:@P@/senders, check_helo_access regexp:@P@/helo.re, check_client_access hash:@P@/missing, reject_unauth_destination'
 	printf '192.0.2.0/24 OK\n0.0.0.0/0 DUNNO\n' >"$p/clients.cidr"
 	printf '@spam.example REJECT\nboss@example.com DUNNO\n' >"$p/senders"
@@ -534,6 +547,16 @@ INPUT_MAIL_FILTER(`qrelay'"'"', `S=inet:18893@127.0.0.1, F=T'"'"')dnl'
 	expect "a listener no daemon names" WARNING listener-unmatched "$w/smlistener/q.conf" 5 2
 	run smlistener --sendmail="$w/smlistener/nonexistent.cf"
 	expect "a sendmail.cf that cannot be read" ERROR audit-failed "$w/smlistener/nonexistent.cf" 0 1
+	# RELAYCLIENT values with a filter after qrelay-milter
+	smcf smlast "$good"'
+INPUT_MAIL_FILTER(`other'"'"', `S=inet:9999@127.0.0.1, F=T'"'"')dnl'
+	run smlast --sendmail="$w/smlast/sendmail.cf"
+	check "Sendmail: a filter after qrelay-milter without values is fine (exit $rc)" [ "$rc" = 0 ]
+	printf '127.0.0.1:allow,RELAYCLIENT="@fixme.example"\n:allow\n' >"$w/smlast/tcp.smtp"
+	run smlast --sendmail="$w/smlast/sendmail.cf"
+	expect "Sendmail: a filter after qrelay-milter with a RELAYCLIENT value" WARNING milter-not-last "$w/smlast/sendmail.cf" \
+		"$(line "$w/smlast/sendmail.cf" '^O InputMailFilters=')" 2
+	check "... naming the rule with the value" grep -q "values ($w/smlast/tcp.smtp:1)" "$w/out"
 else
 	skip "Sendmail: no m4 or no sendmail-cf (scripts/install-deps.sh)"
 fi
