@@ -18,7 +18,10 @@
 #include "config.h"
 #include "lint.h"
 #include "conf/conf.h"
+#include "tables/file.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +79,29 @@ lint_alloc(size_t n)
 		exit(EXIT_USAGE);
 	}
 	return p;
+}
+
+FILE *
+lint_fopen(const char *path, char *err, size_t errlen)
+{
+	int fd, rc = file_open(path, &fd, err, errlen);
+	FILE *f;
+
+	if (rc <= 0) {
+		if (rc == 0)
+			snprintf(err, errlen, "%s: missing", path);
+		errno = rc == 0 ? ENOENT : EINVAL;
+		return NULL;
+	}
+	/* a regular file: reads no longer need O_NONBLOCK */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	return f;
 }
 
 char *
@@ -195,9 +221,10 @@ lint_conf_line(const struct lint *l, const char *key, const char *title)
 	unsigned n = 0, found = 0;
 	char *line = NULL;
 	size_t cap = 0;
+	char err[1200];
 	FILE *f;
 
-	if (l->config == NULL || (f = fopen(l->config, "r")) == NULL)
+	if (l->config == NULL || (f = lint_fopen(l->config, err, sizeof(err))) == NULL)
 		return 0;
 	while (getline(&line, &cap, f) > 0) {
 		const char *p = word_at(line, key);

@@ -29,6 +29,7 @@
 #define QR_LINT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "core/settings.h"
@@ -85,6 +86,11 @@ void lint_split(const char *msg, const char *const *known, size_t n,
 /* file is newer than its cdb: a cdb-stale finding (rebuild: how). */
 void lint_stale(struct lint *l, const char *text, const char *cdb,
 		const char *how);
+
+/* Open a regular file to read (a FIFO or a device is refused, not
+ * waited on): NULL with errno ENOENT (missing) or another, and err says
+ * why. */
+FILE *lint_fopen(const char *path, char *err, size_t errlen);
 
 /* malloc that ends the program when out of memory. */
 void *lint_alloc(size_t n);

@@ -42,15 +42,14 @@ struct status {
 static int
 read_status(struct lint *l, const char *path, struct status *st)
 {
-	char line[1200];
+	char line[1200], err[1200];
 	FILE *f;
 
 	memset(st, 0, sizeof(*st));
-	if (path[0] == '\0' || (f = fopen(path, "r")) == NULL) {
+	if (path[0] == '\0' || (f = lint_fopen(path, err, sizeof(err))) == NULL) {
 		if (path[0] && errno != ENOENT) {
 			lint_add(l, "audit-failed", path, 0,
-				 "cannot read the daemon's status file: %s",
-				 strerror(errno));
+				 "cannot read the daemon's status file: %s", err);
 			return -1;
 		}
 		return 0;

@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,16 +118,14 @@ static int
 file_entries(const char *path, int regex, int words, lint_pft_fn fn,
 	     void *arg, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = lint_fopen(path, err, errlen);
 	char *buf = NULL, *line = NULL, *key, *value;
 	size_t cap = 0, blen = 0, bcap = 0;
 	unsigned no = 0, start = 0;
 	ssize_t n;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot open %s", path);
-		return -1;
-	}
+	if (f == NULL)	/* a FIFO is not read: -2, do not ask postmap either */
+		return errno == ENOENT ? -1 : -2;
 	for (;;) {
 		const char *t;
 		int cont;

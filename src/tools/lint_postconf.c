@@ -97,7 +97,8 @@ main_line(const struct pf *p, const char *name)
 	unsigned n = 0, found = 0;
 	char *line = NULL;
 	size_t cap = 0;
-	FILE *f = fopen(p->maincf, "r");
+	char err[1200];
+	FILE *f = lint_fopen(p->maincf, err, sizeof(err));
 
 	if (f == NULL)
 		return 0;
@@ -119,7 +120,8 @@ master_line(const struct pf_svc *s, const char *mastercf, const char *name)
 	unsigned n = 0, found = s->line;
 	char *line = NULL;
 	size_t cap = 0;
-	FILE *f = fopen(mastercf, "r");
+	char err[1200];
+	FILE *f = lint_fopen(mastercf, err, sizeof(err));
 
 	if (f == NULL)
 		return found;
@@ -251,8 +253,8 @@ services(struct pf *p, char *text)
 	}
 	/* each service's line: "name type" at the start of a line */
 	{
-		FILE *fp = fopen(p->mastercf, "r");
-		char *buf = NULL;
+		char err[1200], *buf = NULL;
+		FILE *fp = lint_fopen(p->mastercf, err, sizeof(err));
 		size_t cap = 0;
 		unsigned n = 0;
 

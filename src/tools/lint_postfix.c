@@ -186,7 +186,12 @@ access_permits(struct pf *p, const char *check, const char *table,
 	}
 	snprintf(what, sizeof(what), "%s %s", check, table);
 	g.what = what;
-	if (lint_pft_entries(p, table, grant_entry, &g, err, sizeof(err)) != 0)
+	k = lint_pft_entries(p, table, grant_entry, &g, err, sizeof(err));
+	if (k == -2) {
+		lint_note(p->l, "%s: not read: %s", what, err);
+		return 0;
+	}
+	if (k != 0)
 		lint_note(p->l, "%s: entries not read (%s); asked Postfix instead",
 			  what, err);
 	if (forgeable && g.first[0]) {

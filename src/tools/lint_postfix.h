@@ -68,7 +68,9 @@ int lint_pft_action_permits(const char *value);
 int lint_pft_permits(const struct pf *p, const char *table, const char *key,
 		     char *err, size_t errlen);
 /* Each entry of table ("type:name", or a "/file" of patterns), with the
- * file and line it is on (0: not known): 0, or -1 (err says why). */
+ * file and line it is on (0: not known): 0, or -1 (err says why), -2 its
+ * file is there but no regular file (a FIFO: Postfix would hang on it
+ * too, so it is not asked either). */
 typedef void (*lint_pft_fn)(void *arg, const char *key, const char *value,
 			    const char *file, unsigned line);
 int lint_pft_entries(const struct pf *p, const char *table, lint_pft_fn fn,

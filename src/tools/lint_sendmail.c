@@ -180,7 +180,7 @@ lint_sendmail(struct lint *l, const char *cf)
 	struct sm *m = calloc(1, sizeof(*m));
 	struct lint_sock d, s;
 	FILE *f;
-	char *line = NULL, *logical = NULL;
+	char *line = NULL, *logical = NULL, err[1200];
 	size_t cap = 0, llen = 0;
 	unsigned n = 0, start = 0;
 	int promiscuous, reached = 0;
@@ -191,10 +191,9 @@ lint_sendmail(struct lint *l, const char *cf)
 		fprintf(stderr, "qrelayctl: lint: out of memory\n");
 		exit(111);
 	}
-	if ((f = fopen(cf, "r")) == NULL) {
+	if ((f = lint_fopen(cf, err, sizeof(err))) == NULL) {
 		lint_add(l, "audit-failed", cf, 0,
-			 "cannot read the Sendmail configuration: %s",
-			 strerror(errno));
+			 "cannot read the Sendmail configuration: %s", err);
 		free(m);
 		return;
 	}

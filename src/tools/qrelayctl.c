@@ -374,15 +374,20 @@ cmd_status(const char *config, int given, int argc)
 	unsigned nold = 0;
 	struct settings s;
 	time_t now = time(NULL);
+	char err[1200];
 	FILE *f;
 
 	if (argc != 1)
 		usage("status takes no arguments", NULL);
 	if (load_settings(&s, config, given) != 0)
 		return EXIT_USAGE;
-	if (s.status_file[0] == '\0' || (f = fopen(s.status_file, "r")) == NULL) {
-		printf("no status file %s: qrelay-milter is not running (or not as the service, or status_file differs)\n",
-		       s.status_file[0] ? s.status_file : "(status_file is empty)");
+	if (s.status_file[0] == '\0' ||
+	    (f = lint_fopen(s.status_file, err, sizeof(err))) == NULL) {
+		if (s.status_file[0] && errno != ENOENT)
+			printf("status file: %s\n", err);
+		else
+			printf("no status file %s: qrelay-milter is not running (or not as the service, or status_file differs)\n",
+			       s.status_file[0] ? s.status_file : "(status_file is empty)");
 		return 3;
 	}
 	while (fgets(line, sizeof(line), f)) {

@@ -473,6 +473,15 @@ if command -v postconf >/dev/null 2>&1; then
 	check "tables that grant narrowly, refuse or pass: no error (exit $rc)" [ "$rc" = 2 ] && [ "$(errors)" = 0 ] &&
 		has WARNING postfix-no-milter "$p/master.cf" 2 && [ "$(findings)" = 1 ]
 	check "... a table that cannot be read is said" grep -q "hash:$p/missing: Postfix cannot look it up" "$w/out"
+	# a FIFO where a table or a mynetworks file should be: said, not waited on
+	pftab pffifo 'permit_mynetworks, check_client_access cidr:@P@/clients.cidr, reject_unauth_destination'
+	sed -i "s|^mynetworks = .*|mynetworks = 127.0.0.0/8 $p/networks|" "$p/main.cf"
+	mkfifo "$p/clients.cidr" "$p/networks"
+	timeout 60 "$Q" -c "$w/pffifo/q.conf" lint --no-sendmail --no-daemon --postfix="$p" >"$w/out" 2>&1
+	rc=$?
+	check "FIFOs as a cidr table and a mynetworks file: lint ends (exit $rc)" [ "$rc" = 2 ]
+	check "... and says it did not read them" grep -q "clients.cidr: not a regular file" "$w/out" &&
+		grep -q "networks: not a regular file" "$w/out"
 else
 	skip "Postfix: no postconf"
 fi
@@ -547,6 +556,11 @@ INPUT_MAIL_FILTER(`qrelay'"'"', `S=inet:18893@127.0.0.1, F=T'"'"')dnl'
 	expect "a listener no daemon names" WARNING listener-unmatched "$w/smlistener/q.conf" 5 2
 	run smlistener --sendmail="$w/smlistener/nonexistent.cf"
 	expect "a sendmail.cf that cannot be read" ERROR audit-failed "$w/smlistener/nonexistent.cf" 0 1
+	mkfifo "$w/smlistener/fifo.cf"
+	timeout 60 "$Q" -c "$w/smlistener/q.conf" lint --no-postfix --no-daemon \
+		--sendmail="$w/smlistener/fifo.cf" >"$w/out" 2>&1
+	rc=$?
+	expect "a FIFO as sendmail.cf: not waited on" ERROR audit-failed "$w/smlistener/fifo.cf" 0 1
 	# RELAYCLIENT values with a filter after qrelay-milter
 	smcf smlast "$good"'
 INPUT_MAIL_FILTER(`other'"'"', `S=inet:9999@127.0.0.1, F=T'"'"')dnl'
@@ -643,6 +657,15 @@ if wait_until 30 test -S "$w/live/run/q.sock" && wait_until 30 test -s "$w/live/
 	printf 'pid=999999999\nstate=fresh\nsocket=unix:%s\n' "$w/live/run/q.sock" >"$w/live/run/status"
 	run live --daemon
 	expect "a status file whose daemon is gone" WARNING daemon-down "$w/live/run/status" 0 2
+	rm -f "$w/live/run/status"
+	mkfifo "$w/live/run/status"
+	timeout 60 "$Q" -c "$w/live/q.conf" lint --no-postfix --no-sendmail --daemon >"$w/out" 2>"$w/err"
+	rc=$?
+	expect "a FIFO as the status file: not waited on" ERROR audit-failed "$w/live/run/status" 0 1
+	timeout 60 "$Q" -c "$w/live/q.conf" status >"$w/out" 2>&1
+	rc=$?
+	check "qrelayctl status on a FIFO: not waited on (exit $rc)" [ "$rc" = 3 ] &&
+		grep -q "not a regular file" "$w/out"
 else
 	bad "the daemon did not start:"; sed 's/^/#   /' "$QD_LOG"
 fi
