@@ -20,6 +20,7 @@
  *   lint_pftable.c  what a Postfix lookup table holds and answers
  *   lint_exec.c     running a program (postconf) without a shell
  *   lint_sendmail.c sendmail.cf
+ *   lint_smrelay.c  Sendmail's own relay grants (class R, access map)
  *   lint_sock.c     milter socket names, as the daemon, Postfix and
  *                   Sendmail write them, and whether two name the same
  *   lint_daemon.c   the running daemon: its status file, and a milter
@@ -103,6 +104,15 @@ void lint_rules(struct lint *l);
  * postconf's own.  What cannot be read is a finding (audit-failed). */
 void lint_postfix(struct lint *l, const char *dir);
 void lint_sendmail(struct lint *l, const char *cf);
+/* Sendmail's own relay grants (lint_smrelay.c): fed sendmail.cf's
+ * logical lines, then judged (relay-broad findings; 1 if everyone may
+ * relay through Sendmail's own check, why says how). */
+struct smr;
+struct smr *lint_smr_new(void);
+void lint_smr_line(struct smr *r, const char *text, unsigned line);
+int lint_smr_judge(struct lint *l, struct smr *r, const char *cf, char *why,
+		   size_t len);
+void lint_smr_free(struct smr *r);
 /* explicit: even without a status file or a unix socket (--daemon) */
 void lint_daemon(struct lint *l, int explicit);
 

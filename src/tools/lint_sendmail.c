@@ -16,7 +16,9 @@
  * this daemon's socket, and that filter must fail closed (F=T, F=R or
  * F=4; without, Sendmail goes on without the filter).  promiscuous_relay
  * makes the milter the only relay guard; without it Sendmail refuses to
- * relay itself, before the milter sees a recipient.
+ * relay itself, before the milter sees a recipient, except to whom its
+ * own grants let relay (class R, the access map: lint_smrelay.c), which
+ * decide alone on a daemon that does not reach the milter.
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -50,6 +52,7 @@ struct sm {
 	unsigned filters_line, check_rcpt_line, relay_ok_line;
 	int calls_relay_ok;
 	int overflow;		/* more than SM_MAX of either */
+	struct smr *grants;	/* Sendmail's own relay grants */
 };
 
 static char *
@@ -128,6 +131,7 @@ logical_line(struct sm *m, char *text, unsigned line)
 {
 	char *p;
 
+	lint_smr_line(m->grants, text, line);
 	if (text[0] == 'X') {
 		filter_line(m, text, line);
 	} else if (strncmp(text, "O InputMailFilters=", 19) == 0) {
@@ -183,7 +187,8 @@ lint_sendmail(struct lint *l, const char *cf)
 	char *line = NULL, *logical = NULL, err[1200];
 	size_t cap = 0, llen = 0;
 	unsigned n = 0, start = 0;
-	int promiscuous, reached = 0;
+	int promiscuous, own_open, reached = 0;
+	char own_why[600];
 	char names[SM_MAX][64];
 	int n_names = 0;
 
@@ -197,6 +202,7 @@ lint_sendmail(struct lint *l, const char *cf)
 		free(m);
 		return;
 	}
+	m->grants = lint_smr_new();
 	lint_note(l, "Sendmail: %s", cf);
 	/* a line that starts with a blank continues the one before */
 	for (;;) {
@@ -243,6 +249,7 @@ lint_sendmail(struct lint *l, const char *cf)
 			lint_add(l, "audit-failed", cf, 0,
 				 "the daemon's socket \"%s\" is no milter socket name: not audited",
 				 l->s.socket);
+		lint_smr_free(m->grants);
 		free(m);
 		return;
 	}
@@ -250,6 +257,10 @@ lint_sendmail(struct lint *l, const char *cf)
 		m->x[i].reach = lint_sock_milter(m->x[i].spec, &s) == 0 &&
 			lint_sock_same(&d, &s);
 	promiscuous = !(m->relay_ok_line && m->calls_relay_ok);
+	/* without promiscuous_relay, Sendmail's own grants decide where the
+	 * milter is not asked */
+	own_open = !promiscuous && lint_smr_judge(l, m->grants, cf, own_why,
+						   sizeof(own_why));
 	if (m->nd == 0) {	/* no DaemonPortOptions: Sendmail's default */
 		m->nd = 1;
 		memset(&m->d[0], 0, sizeof(m->d[0]));
@@ -261,15 +272,17 @@ lint_sendmail(struct lint *l, const char *cf)
 		unsigned at = dm->line ? dm->line : m->filters_line;
 
 		if (x < 0) {
-			lint_add(l, promiscuous ? "sendmail-open-relay" :
+			lint_add(l, promiscuous || own_open ? "sendmail-open-relay" :
 				 "sendmail-no-milter", cf, at,
-				 "daemon %s: its input mail filters (%s) do not reach the daemon's socket (%s)%s",
+				 "daemon %s: its input mail filters (%s) do not reach the daemon's socket (%s)%s%s",
 				 dm->name[0] ? dm->name : "(default)",
 				 (dm->own_filters ? dm->filters : m->filters)[0] ?
 				 (dm->own_filters ? dm->filters : m->filters) :
 				 "none", l->s.socket, promiscuous ?
 				 ", and promiscuous_relay turns Sendmail's own relay check off: every client may relay" :
-				 "; Sendmail's own relay check decides there, qmail's relay clients and badmailfrom do not apply");
+				 own_open ? ", and Sendmail's own relay check lets everyone relay: " :
+				 "; Sendmail's own relay check decides there, qmail's relay clients and badmailfrom do not apply",
+				 own_open ? own_why : "");
 			continue;
 		}
 		reached = 1;
@@ -286,7 +299,8 @@ lint_sendmail(struct lint *l, const char *cf)
 			lint_add(l, "sendmail-fail-open", cf, m->x[x].line,
 				 "filter %s has no F=T (or F=R): while the milter is down, Sendmail accepts without it%s",
 				 m->x[x].name, promiscuous ?
-				 ", and with promiscuous_relay every client may relay then" : "");
+				 ", and with promiscuous_relay every client may relay then" :
+				 own_open ? ", and Sendmail's own relay check lets everyone relay then" : "");
 	}
 	if (!promiscuous)
 		lint_add(l, "sendmail-relay-check", cf, m->check_rcpt_line,
@@ -303,5 +317,6 @@ lint_sendmail(struct lint *l, const char *cf)
 				 "listener \"%s\": no Sendmail daemon that reaches the daemon has Name=%s (its {daemon_name}), so its policy never applies",
 				 l->s.listener[i].name, l->s.listener[i].name);
 	}
+	lint_smr_free(m->grants);
 	free(m);
 }

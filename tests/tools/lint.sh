@@ -561,6 +561,66 @@ INPUT_MAIL_FILTER(`qrelay'"'"', `S=inet:18893@127.0.0.1, F=T'"'"')dnl'
 		--sendmail="$w/smlistener/fifo.cf" >"$w/out" 2>&1
 	rc=$?
 	expect "a FIFO as sendmail.cf: not waited on" ERROR audit-failed "$w/smlistener/fifo.cf" 0 1
+	# Sendmail's own relay grants (no promiscuous_relay): they decide on a
+	# daemon (MSA) that does not reach the milter
+	# smr NAME FEATURES: fixture NAME, an access map $w/NAME/access and a
+	# relay-domains file $w/NAME/relay-domains (both empty), the milter
+	# on the default daemon only
+	smr() {
+		smcf "$1" 'DAEMON_OPTIONS(`Port=smtp, Name=MTA'"'"')dnl
+DAEMON_OPTIONS(`Port=587, Name=MSA, M=E, InputMailFilters=other'"'"')dnl
+FEATURE(`access_db'"'"', `hash -T<TMPF> -o '"$w/$1"'/access'"'"')dnl
+RELAY_DOMAIN_FILE(`-o '"$w/$1"'/relay-domains'"'"')dnl
+MAIL_FILTER(`other'"'"', `S=inet:9999@127.0.0.1, F=T'"'"')dnl
+INPUT_MAIL_FILTER(`qrelay'"'"', `S=inet:18893@127.0.0.1, F=T'"'"')dnl
+'"$2"
+		: >"$w/$1/access"
+		: >"$w/$1/relay-domains"
+		smc=$w/$1/sendmail.cf
+		msa=$(line "$smc" '^O DaemonPortOptions=.*Name=MSA')
+	}
+	smr smrclean 'RELAY_DOMAIN(`example.com 192.168.1'"'"')dnl'
+	printf 'Connect:localhost RELAY\nConnect:127.0.0.1 RELAY\nConnect:192.0.2 RELAY\nTo:partner.example RELAY\nspam.example REJECT\nConnect:10 REJECT\n' >"$w/smrclean/access"
+	printf '# offices\nbranch.example\n' >"$w/smrclean/relay-domains"
+	run smrclean --sendmail="$smc"
+	check "Sendmail's own narrow grants: no error, MSA left to Sendmail (exit $rc)" [ "$rc" = 2 ] && [ "$(errors)" = 0 ] &&
+		has WARNING sendmail-no-milter "$smc" "$msa" || sed 's/^/#   /' "$w/out"
+	smr smrlocal 'FEATURE(`relay_local_from'"'"')dnl'
+	run smrlocal --sendmail="$smc"
+	expect "FEATURE(relay_local_from) where the milter is not asked" ERROR sendmail-open-relay "$smc" "$msa" 1
+	check "... the reason names the feature" grep -q "relay_local_from'): a client that says MAIL FROM a local domain relays" "$w/out"
+	smr smrfrom 'FEATURE(`relay_mail_from'"'"')dnl'
+	printf 'From:boss@example.com RELAY\n' >"$w/smrfrom/access"
+	run smrfrom --sendmail="$smc"
+	expect "relay_mail_from with a From: RELAY entry" ERROR sendmail-open-relay "$smc" "$msa" 1
+	check "... the reason names the entry" grep -q "$w/smrfrom/access:1: \"From:boss@example.com RELAY\"" "$w/out"
+	smr smrfromoff 'dnl'
+	printf 'From:boss@example.com RELAY\n' >"$w/smrfromoff/access"
+	run smrfromoff --sendmail="$smc"
+	check "... From: RELAY without relay_mail_from grants nothing (exit $rc)" [ "$(errors)" = 0 ]
+	smr smrto 'dnl'
+	printf 'Connect:192.0.2 RELAY\nTo:com RELAY\n' >"$w/smrto/access"
+	run smrto --sendmail="$smc"
+	expect "access To:com RELAY" ERROR sendmail-open-relay "$smc" "$msa" 1
+	check "... the reason names the line" grep -q "$w/smrto/access:2: relay grant \"com\"" "$w/out"
+	smr smrbroad 'RELAY_DOMAIN(`10'"'"')dnl'
+	printf '# v4 and v6\nConnect:172 RELAY\nConnect:IPv6:2001 RELAY\nConnect:IPv6:2001:db8 RELAY\n' >"$w/smrbroad/access"
+	run smrbroad --sendmail="$smc"
+	expect "RELAY_DOMAIN(10): a /8" ERROR relay-broad "$smc" "$(line "$smc" '^C\{R\}10')" 1
+	expect "access Connect:172 RELAY" ERROR relay-broad "$w/smrbroad/access" 2 1
+	expect "access Connect:IPv6:2001 RELAY" ERROR relay-broad "$w/smrbroad/access" 3 1
+	check "... IPv6:2001:db8 (a /32) is not broad; the MSA is not open" [ "$(errors)" = 3 ]
+	smr smrfile 'dnl'
+	printf '# offices\nexample.com\n\nnet\n' >"$w/smrfile/relay-domains"
+	run smrfile --sendmail="$smc"
+	expect "relay-domains with a top-level domain" ERROR sendmail-open-relay "$smc" "$msa" 1
+	check "... the reason names the file's line" grep -q "$w/smrfile/relay-domains:4: relay grant \"net\"" "$w/out"
+	smr smrprom 'FEATURE(`promiscuous_relay'"'"')dnl
+RELAY_DOMAIN(`10'"'"')dnl'
+	run smrprom --sendmail="$smc"
+	check "with promiscuous_relay Sendmail's grants are not judged (the open MSA is)" [ "$(errors)" = 1 ] &&
+		has ERROR sendmail-open-relay "$smc" "$msa"
+
 	# RELAYCLIENT values with a filter after qrelay-milter
 	smcf smlast "$good"'
 INPUT_MAIL_FILTER(`other'"'"', `S=inet:9999@127.0.0.1, F=T'"'"')dnl'

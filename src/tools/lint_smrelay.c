@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lint_smrelay.c - qrelayctl lint: whom Sendmail's own relay check lets
+ * relay (without promiscuous_relay), read from sendmail.cf and the files
+ * it names:
+ *   class R        "CR..." / "C{R}..." words and "FR" / "F{R}" files
+ *                  (RELAY_DOMAIN, relay-domains): a client whose address
+ *                  or host name falls in an entry relays, and mail to a
+ *                  domain in it is relayed;
+ *   the access map "Kaccess ... /etc/mail/access": RELAY entries, read
+ *                  from the text makemap made the map from; Connect: (or
+ *                  untagged) keys grant clients, To: (or untagged) keys
+ *                  grant destinations, From: keys senders (only with
+ *                  relay_mail_from);
+ *   relay_local_from, relay_mail_from: the sender grants relaying, and
+ *                  a client names any sender it likes.
+ * A grant for every destination of a top-level domain, or for a sender,
+ * lets everyone relay; an address grant broader than a /16 of IPv4 or a
+ * /32 of IPv6, or one for clients named under a top-level domain, is a
+ * relay-broad finding.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+#include "lint.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SMR_FILES 8
+
+struct smr {
+	char class_files[SMR_FILES][1024];	/* FR files */
+	unsigned class_file_line[SMR_FILES];
+	int n_files;
+	char *class_lines[SMR_FILES * 8];	/* CR lines (copies) */
+	unsigned class_line_no[SMR_FILES * 8];
+	int n_lines;
+	char access[1024];	/* the access map's file, "" none */
+	unsigned access_line;
+	unsigned local_from_line, mail_from_line;	/* the features */
+	int open;		/* everyone may relay: why says how */
+	char why[600];
+};
+
+struct smr *
+lint_smr_new(void)
+{
+	return lint_alloc(sizeof(struct smr));
+}
+
+void
+lint_smr_free(struct smr *r)
+{
+	for (int i = 0; i < r->n_lines; i++)
+		free(r->class_lines[i]);
+	free(r);
+}
+
+/* The last blank-separated word of s, in place. */
+static char *
+last_word(char *s)
+{
+	char *w;
+	size_t n = strlen(s);
+
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+		s[--n] = '\0';
+	w = s + n;
+	while (w > s && !strchr(" \t", w[-1]))
+		w--;
+	return w;
+}
+
+static void __attribute__((format(printf, 2, 0)))
+grant_open(struct smr *r, const char *fmt, const char *file, unsigned line,
+	   const char *key)
+{
+	char at[16] = "";
+
+	if (r->open)
+		return;
+	r->open = 1;
+	if (line)
+		snprintf(at, sizeof(at), ":%u", line);
+	snprintf(r->why, sizeof(r->why), fmt, file, at, key);
+}
+
+enum { G_CLIENT = 1, G_TO = 2, G_FROM = 4 };
+
+/* One granted key: judge it for what it grants (G_*). */
+static void
+grant(struct lint *l, struct smr *r, const char *key, int what,
+      const char *file, unsigned line)
+{
+	size_t n = strlen(key);
+	int dots = 0, digits = 1, labels;
+
+	if (n == 0)
+		return;
+	if (what & G_FROM) {
+		grant_open(r, "%s%s: \"From:%s RELAY\" with relay_mail_from: a client that says MAIL FROM that sender relays, and a client names any sender it likes",
+			   file, line, key);
+		return;
+	}
+	if (strncasecmp(key, "IPv6:", 5) == 0) {
+		int groups = 1;
+
+		if (strstr(key + 5, "::"))
+			return;	/* compressed: a whole address */
+		for (const char *c = key + 5; *c; c++)
+			groups += *c == ':';
+		if ((what & G_CLIENT) && groups < 2)
+			lint_add(l, "relay-broad", file, line,
+				 "Sendmail relay grant \"%s\" covers more than a /32 of IPv6",
+				 key);
+		return;
+	}
+	for (const char *c = key; *c; c++) {
+		dots += *c == '.';
+		digits &= (*c >= '0' && *c <= '9') || *c == '.';
+	}
+	if (digits) {	/* an IPv4 prefix: "10", "10.1", "10.1.2", a whole one */
+		if ((what & G_CLIENT) && dots == 0)
+			lint_add(l, "relay-broad", file, line,
+				 "Sendmail relay grant \"%s\" covers a /8 of IPv4, more than a /16",
+				 key);
+		return;
+	}
+	if (strchr(key, '@'))
+		return;	/* not a client or a domain */
+	labels = dots + 1 - (key[n - 1] == '.') - (key[0] == '.');
+	if (labels > 1 || strcasecmp(key, "localhost") == 0)
+		return;
+	if (what & G_TO)
+		grant_open(r, "%s%s: relay grant \"%s\": mail to every domain under that top-level domain is relayed, from anyone",
+			   file, line, key);
+	else
+		lint_add(l, "relay-broad", file, line,
+			 "Sendmail relay grant \"%s\" covers every client named under a top-level domain",
+			 key);
+}
+
+/* A class R file: the first word of each line is an entry. */
+static void
+class_file(struct lint *l, struct smr *r, const char *path)
+{
+	char err[1200], *line = NULL;
+	size_t cap = 0;
+	unsigned no = 0;
+	FILE *f = lint_fopen(path, err, sizeof(err));
+
+	if (f == NULL) {
+		if (errno != ENOENT)	/* FR-o: a missing file is fine */
+			lint_note(l, "Sendmail: class R file not read: %s", err);
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *w = line + strspn(line, " \t");
+
+		no++;
+		w[strcspn(w, " \t\r\n")] = '\0';
+		if (*w && *w != '#')
+			grant(l, r, w, G_CLIENT | G_TO, path, no);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* The access map's text: "Tag:key<blanks>value". */
+static void
+access_file(struct lint *l, struct smr *r, const char *map)
+{
+	char path[1100], err[1200], *line = NULL;
+	size_t cap = 0, n = strlen(map);
+	unsigned no = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.*s", (int)(n > 3 &&
+		 strcmp(map + n - 3, ".db") == 0 ? n - 3 : n), map);
+	if ((f = lint_fopen(path, err, sizeof(err))) == NULL) {
+		lint_note(l, "Sendmail: access map %s: its text not read (%s)",
+			  map, err);
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *key = line + strspn(line, " \t"), *v;
+		int what = G_CLIENT | G_TO;
+
+		no++;
+		if (*key == '#' || *key == '\0' || *key == '\n')
+			continue;
+		v = key + strcspn(key, " \t\r\n");
+		if (*v)
+			*v++ = '\0';
+		v += strspn(v, " \t");
+		v[strcspn(v, " \t\r\n")] = '\0';
+		if (strcmp(v, "RELAY") != 0)
+			continue;
+		if (strncasecmp(key, "Connect:", 8) == 0) {
+			what = G_CLIENT;
+			key += 8;
+		} else if (strncasecmp(key, "To:", 3) == 0) {
+			what = G_TO;
+			key += 3;
+		} else if (strncasecmp(key, "From:", 5) == 0) {
+			if (r->mail_from_line == 0)
+				continue;	/* From: RELAY needs the feature */
+			what = G_FROM;
+			key += 5;
+		} else if (strchr(key, ':') && strncasecmp(key, "IPv6:", 5) != 0) {
+			continue;	/* another tag */
+		}
+		grant(l, r, key, what, path, no);
+	}
+	free(line);
+	fclose(f);
+}
+
+void
+lint_smr_line(struct smr *r, const char *text, unsigned line)
+{
+	char buf[1100];
+
+	if ((strncmp(text, "FR", 2) == 0 || strncmp(text, "F{R}", 4) == 0) &&
+	    r->n_files < SMR_FILES) {
+		const char *p = text + (text[1] == 'R' ? 2 : 4);
+
+		p += strspn(p, " \t");
+		if (strncmp(p, "-o", 2) == 0)
+			p += 2 + strspn(p + 2, " \t");
+		snprintf(r->class_files[r->n_files], sizeof(r->class_files[0]),
+			 "%s", p);
+		r->class_files[r->n_files][strcspn(r->class_files[r->n_files],
+						   " \t\r\n")] = '\0';
+		r->class_file_line[r->n_files++] = line;
+	} else if ((strncmp(text, "CR", 2) == 0 || strncmp(text, "C{R}", 4) == 0) &&
+		   r->n_lines < SMR_FILES * 8) {
+		r->class_line_no[r->n_lines] = line;
+		r->class_lines[r->n_lines++] = lint_strdup(text);
+	} else if (strncmp(text, "Kaccess ", 8) == 0) {
+		snprintf(buf, sizeof(buf), "%s", text);
+		snprintf(r->access, sizeof(r->access), "%s", last_word(buf));
+		r->access_line = line;
+	} else if (text[0] == 'R' && strstr(text, "$@ RELAY") &&
+		   strstr(text, "FROM local")) {
+		r->local_from_line = line;
+	} else if (text[0] == 'R' && strstr(text, "$@ RELAY") &&
+		   strstr(text, "RELAY FROM sender ok")) {
+		r->mail_from_line = line;
+	}
+}
+
+/* The class R words of a "CR..." line. */
+static void
+class_words(struct lint *l, struct smr *r, const char *cf, const char *text,
+	    unsigned line)
+{
+	char buf[1100], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", text + (text[1] == 'R' ? 2 : 4));
+	for (char *w = strtok_r(buf, " \t\r\n", &save); w;
+	     w = strtok_r(NULL, " \t\r\n", &save))
+		grant(l, r, w, G_CLIENT | G_TO, cf, line);
+}
+
+int
+lint_smr_judge(struct lint *l, struct smr *r, const char *cf, char *why,
+	       size_t len)
+{
+	if (r->local_from_line)
+		grant_open(r, "%s%s: FEATURE(`relay_local_from'%s): a client that says MAIL FROM a local domain relays, and a client names any sender it likes",
+			   cf, r->local_from_line, "");
+	for (int i = 0; i < r->n_lines; i++)
+		class_words(l, r, cf, r->class_lines[i], r->class_line_no[i]);
+	for (int i = 0; i < r->n_files; i++)
+		class_file(l, r, r->class_files[i]);
+	if (r->access[0])
+		access_file(l, r, r->access);
+	if (r->open)
+		snprintf(why, len, "%s", r->why);
+	return r->open;
+}
