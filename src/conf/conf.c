@@ -94,6 +94,7 @@ static const struct key keys[] = {
 	   "none, directory, mysql"),
 	K("pop_dir", K_STR, pop_dir),
 	KR("pop_expiry", K_INT, pop_expiry, 1, 31L * 86400),
+	K("pop_relayclient", K_STR, pop_relayclient),
 	K("mysql_host", K_STR, mysql_host),
 	KR("mysql_port", K_INT, mysql_port, 0, 65535),
 	K("mysql_socket", K_STR, mysql_socket),

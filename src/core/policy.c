@@ -404,7 +404,7 @@ policy_rcpthosts(const struct tables *t, const char *domain, char *why,
  * 1: the client may relay (session-wide, like RELAYCLIENT); 0: no;
  * -1: the answer is unknown (v is a tempfail). */
 static int
-pop_relay(struct session *ss, struct verdict *v)
+pop_relay(const struct tables *t, struct session *ss, struct verdict *v)
 {
 	char why[sizeof(ss->relay_why)];
 	int rc;
@@ -424,6 +424,10 @@ pop_relay(struct session *ss, struct verdict *v)
 		return 0;
 	}
 	grant(ss, "%s", why);
+	if (t->s.pop_relayclient[0]) {	/* RELAY_CTRL_RELAYCLIENT */
+		ss->rc_value = t->s.pop_relayclient;
+		ss->rc_value_len = (unsigned)strlen(t->s.pop_relayclient);
+	}
 	return 1;
 }
 
@@ -468,6 +472,21 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 			    "relay client: SMTP AUTH user \"%s\"", ss->auth);
 		return;
 	}
+	/* a login that carries a RELAYCLIENT value changes every recipient,
+	 * hosted ones too, as relay-ctrl-check's RELAYCLIENT does: asked at
+	 * once, and a failed lookup is a tempfail even for a hosted one */
+	if (t->s.pop_relayclient[0]) {
+		switch (pop_relay(t, ss, v)) {
+		case 1:
+			verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
+				    "relay client: %s", ss->relay_why);
+			return;
+		case -1:
+			return;
+		default:
+			break;
+		}
+	}
 	/* a roaming user never waits for the DNSBL: while its answer is
 	 * still on the way, SMTP-after-POP is asked first (a lookup error
 	 * there is answered below, if the recipient needs it) */
@@ -476,7 +495,7 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 	    !ss->dnsbl->ready(ss->dnsbl->arg)) {
 		struct verdict pv;
 
-		if (pop_relay(ss, &pv) == 1) {
+		if (pop_relay(t, ss, &pv) == 1) {
 			verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
 				    "relay client: %s", ss->relay_why);
 			return;
@@ -487,7 +506,7 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 		 * roaming user who logged in over POP */
 		struct verdict pv;
 
-		switch (pop_relay(ss, &pv)) {
+		switch (pop_relay(t, ss, &pv)) {
 		case 1:
 			verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
 				    "relay client: %s (not blocked: %s)",
@@ -505,7 +524,7 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 	rbl_note(ss, v);
 	if (v->action == VERDICT_ACCEPT)
 		return;
-	switch (pop_relay(ss, v)) {
+	switch (pop_relay(t, ss, v)) {
 	case 1:
 		verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
 			    "relay client: %s", ss->relay_why);

@@ -44,6 +44,8 @@ struct settings {
 	int pop_backend;		/* POP_BACKEND_* */
 	char pop_dir[SETTINGS_PATH_MAX];	/* relay-ctrl allow directory */
 	int pop_expiry;			/* seconds; -1 = the backend's default */
+	char pop_relayclient[256];	/* RELAYCLIENT value of a login, as
+					 * RELAY_CTRL_RELAYCLIENT; "" none */
 	char mysql_host[256];		/* "" = localhost via mysql_socket */
 	int mysql_port;			/* 0 = default */
 	char mysql_socket[SETTINGS_PATH_MAX];

@@ -388,7 +388,8 @@ tables_finish(struct tables *t, tables_warn_fn warn, void *warnarg,
 	if (check_open_relay(t, warn, warnarg, err, errlen) != 0)
 		return -1;
 	t->rc_values = rules_have_values(t->rules) ||
-		t->relayclients.n_values > 0 || t->relaydomains.n_values > 0;
+		t->relayclients.n_values > 0 || t->relaydomains.n_values > 0 ||
+		(t->s.pop_backend != POP_BACKEND_NONE && t->s.pop_relayclient[0]);
 	/* the sets point into the text buffers; the per-line index is no
 	 * longer needed (24 MB for a million-line rcpthosts) */
 	for (size_t i = 0; i < N_LISTS; i++) {

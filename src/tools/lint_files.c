@@ -325,6 +325,10 @@ lint_files(struct lint *l)
 	else if (t && t->relaydomains.n_values)
 		snprintf(l->rc_value, sizeof(l->rc_value), "%s:%u",
 			 names->path[TF_RELAYDOMAINS], t->relaydomains.values[0].lineno);
+	else if (s.pop_backend != POP_BACKEND_NONE && s.pop_relayclient[0])
+		snprintf(l->rc_value, sizeof(l->rc_value), "%s:%u pop_relayclient",
+			 l->config ? l->config : "(configuration)",
+			 lint_conf_line(l, "pop_relayclient", NULL));
 	grants(l, s.control_dir, "relayclients", LK_RELAYCLIENTS);
 	grants(l, s.control_dir, "relaydomains", LK_RELAYDOMAINS);
 	if (t && t->rcpthosts.present) {

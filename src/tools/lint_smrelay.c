@@ -222,7 +222,7 @@ access_file(struct lint *l, struct smr *r, const char *map)
 void
 lint_smr_line(struct smr *r, const char *text, unsigned line)
 {
-	char buf[1100];
+	char buf[sizeof(r->access)];
 
 	if ((strncmp(text, "FR", 2) == 0 || strncmp(text, "F{R}", 4) == 0) &&
 	    r->n_files < SMR_FILES) {

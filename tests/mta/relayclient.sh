@@ -9,7 +9,9 @@
 # 127.0.0.2 for the fix-up host.  Postfix routes fixme.example there with
 # a transport map entry, Sendmail with a mailertable entry; hosted domains
 # go to each MTA's maildir.  tcp.smtp: 127.0.0.5 RELAYCLIENT="@fixme.example",
-# 127.0.0.6 RELAYCLIENT=""; control/relayclients: "127.0.0.7:@fixme.example".
+# 127.0.0.6 RELAYCLIENT=""; control/relayclients: "127.0.0.7:@fixme.example";
+# 127.0.0.8 logged in over POP (a relay-ctrl file) with pop_relayclient
+# "@fixme.example", relay-ctrl's RELAY_CTRL_RELAYCLIENT.
 # Clients connect from those source addresses (Linux lets a socket bind any
 # of 127/8).
 #
@@ -18,7 +20,8 @@
 # recipient (a recipient given twice too), in one message, and nothing at
 # the original destinations; the same holds for the second transaction of
 # one session; RELAYCLIENT="" relays unchanged; the relayclients value
-# works like the rule's; a stranger's hosted recipient is delivered
+# works like the rule's, and so does the POP login's (hosted recipients
+# too); a stranger's hosted recipient is delivered
 # unchanged and its foreign one refused.  The milter logs one rewrite
 # line per recipient.  Last line "N passed, N failed".  Needs root,
 # Debian's postfix, swaks, tcprules, perl and the Sendmail that
@@ -78,7 +81,11 @@ cat >"$work/qrelay-milter.conf" <<EOF
 socket = "inet:$MILTER_PORT@127.0.0.1"
 control_dir = "$work/control"
 rules = "$work/tcp.smtp.cdb"
+pop_before_smtp = "directory"
+pop_dir = "$work/pop"
+pop_relayclient = "@fixme.example"
 EOF
+mkdir -p "$work/pop" && : >"$work/pop/127.0.0.8"
 [ -x "$BIN" ] || { bad "no daemon at $BIN (QR_BUILD=${QR_BUILD:-build})"; finish; }
 mkdir -p "$work/sink" && chown nobody "$work/sink"
 smtp-sink -u nobody -D "$work/sink/net.dump" "127.0.0.1:$NET_PORT" 64 \
@@ -226,6 +233,8 @@ for m in pfx sm; do
 	expect_replies "$m" empty '^250' '^250'
 	smtp_env "$m" 127.0.0.7 rcfile z@evil.test
 	expect_replies "$m" rcfile '^250'
+	smtp_env "$m" 127.0.0.8 pop b@example.com,p@evil.test
+	expect_replies "$m" pop '^250' '^250'
 	smtp_env "$m" 127.0.0.9 stranger b@example.com,a@evil.test
 	expect_replies "$m" stranger '^250' '^553'
 done
@@ -250,11 +259,15 @@ for m in pfx sm; do
 	expect_eq "$m RELAYCLIENT=\"\": hosted delivered, nothing at the fix-up host" \
 		"$(hosted "$m" empty.1) $(messages_at fix "$m" empty.1)" "1 0"
 	expect_eq "$m relayclients value" "$(rcpts_at fix "$m" rcfile.1)" "$(fix z@evil.test)"
+	expect_eq "$m pop_relayclient: a login's recipients, hosted too, at the fix-up host" \
+		"$(rcpts_at fix "$m" pop.1)" "$(fix b@example.com p@evil.test)"
+	expect_eq "$m pop_relayclient: nothing at the original destinations" \
+		"$(messages_at net "$m" pop.1) $(hosted "$m" pop.1)" "0 0"
 	expect_eq "$m stranger: hosted recipient unchanged, nothing relayed" \
 		"$(hosted "$m" stranger.1) $(messages_at fix "$m" stranger.1) $(messages_at net "$m" stranger.1)" "1 0 0"
 done
-n=$(grep -c 'rewrite client=127.0.0.[57] .*result=ok' "$work/milter.log")
-expect_eq "the milter logged one rewrite line per rewritten recipient (6 per MTA)" "$n" 12
+n=$(grep -c 'rewrite client=127.0.0.[578] .*result=ok' "$work/milter.log")
+expect_eq "the milter logged one rewrite line per rewritten recipient (8 per MTA)" "$n" 16
 if grep -q 'result=failed' "$work/milter.log"; then
 	bad "a rewrite failed:"; grep 'result=failed' "$work/milter.log" | sed 's/^/#   /'
 else

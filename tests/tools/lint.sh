@@ -464,6 +464,14 @@ if command -v postconf >/dev/null 2>&1; then
 	sed -i 's|^smtpd_milters = .*|smtpd_milters = inet:127.0.0.1:9999, inet:127.0.0.1:18893|' "$p/main.cf"
 	run pflast --postfix="$p"
 	check "... put last: no finding (exit $rc)" [ "$rc" = 0 ]
+	sed -i 's|^smtpd_milters = .*|smtpd_milters = inet:127.0.0.1:18893, inet:127.0.0.1:9999|' "$p/main.cf"
+	printf '192.0.2.5\n' >"$w/pflast/ctl/relayclients"
+	mkdir -p "$w/pflast/pop"
+	printf 'pop_before_smtp = "directory"\npop_dir = "%s"\npop_relayclient = "@fixme.example"\n' "$w/pflast/pop" >>"$w/pflast/q.conf"
+	run pflast --postfix="$p"
+	expect "Postfix: a milter after qrelay-milter with pop_relayclient" WARNING milter-not-last "$p/main.cf" \
+		"$(line "$p/main.cf" '^smtpd_milters')" 2
+	check "... naming the setting" grep -q "values ($w/pflast/q.conf:$(line "$w/pflast/q.conf" '^pop_relayclient') pop_relayclient)" "$w/out"
 	pftab pftabclean 'permit_mynetworks, check_client_access cidr:@P@/clients.cidr, check_sender_access hash:@P@/senders, check_helo_access regexp:@P@/helo.re, check_client_access hash:@P@/missing, reject_unauth_destination'
 	printf '192.0.2.0/24 OK\n0.0.0.0/0 DUNNO\n' >"$p/clients.cidr"
 	printf '@spam.example REJECT\nboss@example.com DUNNO\n' >"$p/senders"

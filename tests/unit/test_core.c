@@ -1149,6 +1149,94 @@ test_tables_share(void)
 }
 
 
+/* SMTP-after-POP with pop_relayclient: a login carries the value, as
+ * relay-ctrl-check's RELAY_CTRL_RELAYCLIENT; asked at the first
+ * recipient, hosted ones too; a failed lookup is a tempfail. */
+static int
+failing_pop(void *arg, const char *ip, const char *sender, char *why,
+	    size_t whylen)
+{
+	(void)arg;
+	(void)ip;
+	(void)sender;
+	snprintf(why, whylen, "database down");
+	return -1;
+}
+
+static void
+test_pop_values(void)
+{
+	struct settings s;
+	struct tables *t;
+	struct session ss;
+	struct verdict vd;
+	struct relay_oracle pop = { fake_pop, NULL, 0 };
+	struct relay_oracle down = { failing_pop, NULL, 0 };
+	char err[1024], out[REWRITE_MAX];
+
+	settings_defaults(&s);
+	s.pop_backend = POP_BACKEND_DIR;
+	snprintf(s.pop_relayclient, sizeof(s.pop_relayclient), "@fixme.example");
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0 && t->rc_values,
+	      "pop_relayclient: the tables say values are in use (%s)", err);
+	policy_connect(t, &ss, "192.0.2.50", NULL, NULL, &vd);
+	policy_set_pop(&ss, &pop);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_ACCEPT &&
+	      policy_rewrite(t, &ss, "<a@example.com>", NULL, &vd, out, sizeof(out)) == 1 &&
+	      strcmp(out, "<\"a@example.com\"@fixme.example>") == 0,
+	      "a login with a value: a hosted recipient is rewritten too (%s)", vd.reason);
+	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_ACCEPT &&
+	      policy_rewrite(t, &ss, "<a@evil.com>", NULL, &vd, out, sizeof(out)) == 1 &&
+	      strcmp(out, "<\"a@evil.com\"@fixme.example>") == 0,
+	      "... and a foreign one (%s)", vd.reason);
+	policy_connect(t, &ss, "192.0.2.50", NULL, NULL, &vd);
+	policy_set_pop(&ss, &pop);
+	policy_mail(t, &ss, "<s@x.org>", NULL, "bob", &vd);
+	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_ACCEPT &&
+	      policy_rewrite(t, &ss, "<a@evil.com>", NULL, &vd, out, sizeof(out)) == 0,
+	      "... not after SMTP AUTH (%s)", vd.reason);
+	policy_connect(t, &ss, "192.0.2.51", NULL, NULL, &vd);
+	policy_set_pop(&ss, &pop);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_ACCEPT &&
+	      policy_rewrite(t, &ss, "<a@example.com>", NULL, &vd, out, sizeof(out)) == 0,
+	      "no login: a hosted recipient is accepted unchanged (%s)", vd.reason);
+	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_REJECT, "... a foreign one refused (%s)", vd.reason);
+	policy_connect(t, &ss, "192.0.2.50", NULL, NULL, &vd);
+	policy_set_pop(&ss, &down);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_TEMPFAIL,
+	      "the lookup fails: even a hosted recipient waits (%s)", vd.reason);
+	tables_free(t);
+
+	s.pop_relayclient[0] = '\0';
+	t = mt_new(&s);
+	mt_list(t, TF_RCPTHOSTS, "example.com\n");
+	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0 && !t->rc_values,
+	      "no pop_relayclient: no values");
+	policy_connect(t, &ss, "192.0.2.50", NULL, NULL, &vd);
+	policy_set_pop(&ss, &down);
+	policy_mail(t, &ss, "<s@x.org>", NULL, NULL, &vd);
+	policy_rcpt(t, &ss, "<a@example.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_ACCEPT,
+	      "... and a hosted recipient does not ask (%s)", vd.reason);
+	policy_set_pop(&ss, &pop);
+	policy_rcpt(t, &ss, "<a@evil.com>", NULL, &vd);
+	CHECK(vd.action == VERDICT_ACCEPT &&
+	      policy_rewrite(t, &ss, "<a@evil.com>", NULL, &vd, out, sizeof(out)) == 0,
+	      "... a login relays with \"\" (%s)", vd.reason);
+	tables_free(t);
+}
+
 /* RELAYCLIENT values: appended to every accepted recipient, as qmail
  * does, from a rule, relayclients or relaydomains; never after AUTH. */
 static void
@@ -1259,6 +1347,7 @@ test_relayclient_values(void)
 	CHECK(tables_finish(t, NULL, NULL, err, sizeof(err)) == 0 && !t->rc_values,
 	      "tables without values: recipients are never changed");
 	tables_free(t);
+	test_pop_values();
 }
 
 int
