@@ -17,7 +17,7 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 
 build="build-essential autoconf automake pkg-config
        libmilter-dev libcdb-dev libconfuse-dev libc-ares-dev libmariadb-dev
-       libsystemd-dev"
+       libsystemd-dev libpsl-dev"
 case $profile in
 quickstart)
 	pkgs="$build postfix swaks procps"

@@ -128,7 +128,7 @@ enum lint_key_kind {
 	LK_NAMED,	/* "=": every client with a host name */
 	LK_IP,		/* an address or a prefix: bits fixed */
 	LK_HOST,	/* a host name */
-	LK_SUFFIX	/* a .suffix of host names; tld: one label */
+	LK_SUFFIX	/* a .suffix of host names; tld: a public suffix */
 };
 struct lint_key {
 	enum lint_key_kind kind;
@@ -140,6 +140,11 @@ struct lint_key {
 #define LK_RELAYCLIENTS 1	/* addresses and prefixes, any case */
 #define LK_RELAYDOMAINS 2	/* host names and .suffixes, any case */
 void lint_key(const char *key, size_t len, int where, struct lint_key *k);
+
+/* Is domain a public suffix, under which anyone may register a name: one
+ * label (a top-level domain), or a suffix of the Public Suffix List
+ * (libpsl: co.uk, github.io)?  Any case, a final '.' allowed. */
+int lint_public_suffix(const char *domain);
 
 /* How many addresses a LK_IP key covers (a double: an IPv6 /0 is 2^128),
  * and the most a relay grant may cover: a /16 of IPv4, a /32 of IPv6. */

@@ -147,7 +147,7 @@ grants(struct lint *l, const char *dir, const char *name, int where)
 				 ln->text, k.why);
 		} else if (k.kind == LK_SUFFIX && k.tld) {
 			lint_add(l, "relay-broad", path, ln->lineno,
-				 "\"%.*s\" lets every host name under a top-level domain relay",
+				 "\"%.*s\" lets every host name under a public suffix (a top-level domain, or one like co.uk) relay",
 				 (int)kl, ln->text);
 		} else if (k.kind == LK_IP && !k.loopback &&
 			   (span = lint_key_span(&k)) >

@@ -17,6 +17,7 @@
 #include "tables/tcprules.h"
 
 #include <arpa/inet.h>
+#include <libpsl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,33 @@ host_ok(const char *h, struct lint_key *k)
 	return 1;
 }
 
+int
+lint_public_suffix(const char *domain)
+{
+	static const psl_ctx_t *psl;
+	static int tried;
+	char d[256];
+	size_t n = strlen(domain);
+
+	if (n > 0 && domain[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= sizeof(d))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		d[i] = domain[i] >= 'A' && domain[i] <= 'Z' ?
+			(char)(domain[i] - 'A' + 'a') : domain[i];
+	d[n] = '\0';
+	if (strchr(d, '.') == NULL)
+		return 1;	/* one label: a top-level domain, known or not */
+	if (!tried) {	/* the system's list if newer, else the built-in */
+		tried = 1;
+		if ((psl = psl_latest(NULL)) == NULL)
+			psl = psl_builtin();
+	}
+	return psl && psl_is_public_suffix2(psl, d, PSL_TYPE_ANY |
+					    PSL_TYPE_NO_STAR_RULE);
+}
+
 void
 lint_key(const char *key, size_t len, int where, struct lint_key *k)
 {
@@ -163,7 +191,7 @@ lint_key(const char *key, size_t len, int where, struct lint_key *k)
 		if (!host_ok(buf, k))
 			return;
 		k->kind = buf[0] == '.' ? LK_SUFFIX : LK_HOST;
-		k->tld = buf[0] == '.' && strchr(buf + 1, '.') == NULL;
+		k->tld = buf[0] == '.' && lint_public_suffix(buf + 1);
 		return;
 	}
 	if (memchr(buf, '/', len)) {
@@ -282,7 +310,7 @@ flush(struct group *g)
 	}
 	if (g->tld)
 		lint_add(g->l, "relay-broad", g->path, g->line,
-			 "%s \"=%s\" sets RELAYCLIENT for every host name under a top-level domain",
+			 "%s \"=%s\" sets RELAYCLIENT for every host name under a public suffix (a top-level domain, or one like co.uk)",
 			 RULE(g), g->tld_key);
 	if (g->span4 > LINT_SPAN_MAX_V4) {
 		span_text(g->span4, 0, what, sizeof(what));

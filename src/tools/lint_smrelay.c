@@ -14,10 +14,10 @@
  *                  relay_mail_from);
  *   relay_local_from, relay_mail_from: the sender grants relaying, and
  *                  a client names any sender it likes.
- * A grant for every destination of a top-level domain, or for a sender,
- * lets everyone relay; an address grant broader than a /16 of IPv4 or a
- * /32 of IPv6, or one for clients named under a top-level domain, is a
- * relay-broad finding.
+ * A grant for every destination under a public suffix (a top-level
+ * domain, co.uk), or for a sender, lets everyone relay; an address grant
+ * broader than a /16 of IPv4 or a /32 of IPv6, or one for clients named
+ * under a public suffix, is a relay-broad finding.
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -132,14 +132,15 @@ grant(struct lint *l, struct smr *r, const char *key, int what,
 	if (strchr(key, '@'))
 		return;	/* not a client or a domain */
 	labels = dots + 1 - (key[n - 1] == '.') - (key[0] == '.');
-	if (labels > 1 || strcasecmp(key, "localhost") == 0)
+	if (strcasecmp(key, "localhost") == 0 ||
+	    (labels > 1 && !lint_public_suffix(key + (key[0] == '.'))))
 		return;
 	if (what & G_TO)
-		grant_open(r, "%s%s: relay grant \"%s\": mail to every domain under that top-level domain is relayed, from anyone",
+		grant_open(r, "%s%s: relay grant \"%s\": mail to every domain under that public suffix is relayed, from anyone",
 			   file, line, key);
 	else
 		lint_add(l, "relay-broad", file, line,
-			 "Sendmail relay grant \"%s\" covers every client named under a top-level domain",
+			 "Sendmail relay grant \"%s\" covers every client named under a public suffix (a top-level domain, or one like co.uk)",
 			 key);
 }
 

@@ -144,6 +144,18 @@ fixture rdtld
 printf '.org\n' >>"$w/rdtld/ctl/relaydomains"
 run rdtld
 expect "relaydomains .org" ERROR relay-broad "$w/rdtld/ctl/relaydomains" 3 1
+# public suffixes (libpsl): anyone may register a name under them
+fixture rdpsl
+printf '.co.uk\n.Github.IO\n.branch.co.uk\n' >>"$w/rdpsl/ctl/relaydomains"
+run rdpsl
+expect "relaydomains .co.uk (a public suffix)" ERROR relay-broad "$w/rdpsl/ctl/relaydomains" 3 1
+expect "relaydomains .Github.IO (a private-section suffix, any case)" ERROR relay-broad "$w/rdpsl/ctl/relaydomains" 4 1
+check "... .branch.co.uk is a name, not a suffix" [ "$(errors)" = 2 ]
+fixture pslrule
+printf '=.co.uk:allow,RELAYCLIENT=""\n=.partner.co.uk:allow,RELAYCLIENT=""\n' >>"$w/pslrule/tcp.smtp"
+run pslrule
+expect "a =.co.uk rule" ERROR relay-broad "$w/pslrule/tcp.smtp" 7 1
+check "... =.partner.co.uk is not broad" [ "$(errors)" = 1 ]
 
 fixture rmf
 printf '@example.net\n' >>"$w/rmf/ctl/relaymailfrom"
@@ -612,12 +624,13 @@ INPUT_MAIL_FILTER(`qrelay'"'"', `S=inet:18893@127.0.0.1, F=T'"'"')dnl
 	expect "access To:com RELAY" ERROR sendmail-open-relay "$smc" "$msa" 1
 	check "... the reason names the line" grep -q "$w/smrto/access:2: relay grant \"com\"" "$w/out"
 	smr smrbroad 'RELAY_DOMAIN(`10'"'"')dnl'
-	printf '# v4 and v6\nConnect:172 RELAY\nConnect:IPv6:2001 RELAY\nConnect:IPv6:2001:db8 RELAY\n' >"$w/smrbroad/access"
+	printf '# v4 and v6\nConnect:172 RELAY\nConnect:IPv6:2001 RELAY\nConnect:IPv6:2001:db8 RELAY\nConnect:ac.uk RELAY\nConnect:mx.ac.uk RELAY\n' >"$w/smrbroad/access"
 	run smrbroad --sendmail="$smc"
 	expect "RELAY_DOMAIN(10): a /8" ERROR relay-broad "$smc" "$(line "$smc" '^C\{R\}10')" 1
 	expect "access Connect:172 RELAY" ERROR relay-broad "$w/smrbroad/access" 2 1
 	expect "access Connect:IPv6:2001 RELAY" ERROR relay-broad "$w/smrbroad/access" 3 1
-	check "... IPv6:2001:db8 (a /32) is not broad; the MSA is not open" [ "$(errors)" = 3 ]
+	expect "access Connect:ac.uk RELAY (a public suffix)" ERROR relay-broad "$w/smrbroad/access" 5 1
+	check "... IPv6:2001:db8 (a /32) and mx.ac.uk are not broad; the MSA is not open" [ "$(errors)" = 4 ]
 	smr smrfile 'dnl'
 	printf '# offices\nexample.com\n\nnet\n' >"$w/smrfile/relay-domains"
 	run smrfile --sendmail="$smc"
