@@ -62,11 +62,19 @@ postmap(const struct pf *p, const char *const *args, char **out, char *err,
 	return rc == 0 ? 0 : -1;
 }
 
+/* proxy:type:name is type:name read through proxymap, which lint need
+ * not reach (nor a test run it): the same table. */
+static const char *
+unproxied(const char *table)
+{
+	return strncmp(table, "proxy:", 6) == 0 ? table + 6 : table;
+}
+
 int
 lint_pft_permits(const struct pf *p, const char *table, const char *key,
 		 char *err, size_t errlen)
 {
-	const char *args[] = { "-q", key, table, NULL };
+	const char *args[] = { "-q", key, unproxied(table), NULL };
 	char *out = NULL;
 	int rc = postmap(p, args, &out, err, errlen), permits;
 
@@ -236,7 +244,7 @@ lint_pft_entries(const struct pf *p, const char *table, lint_pft_fn fn,
 	static const char *const indexed[] = {
 		"hash", "btree", "lmdb", "cdb", "dbm", "sdbm", NULL
 	};
-	const char *colon = strchr(table, ':'), *name;
+	const char *colon, *name;
 	char type[32];
 	struct stat st;
 	size_t tl;
@@ -244,6 +252,8 @@ lint_pft_entries(const struct pf *p, const char *table, lint_pft_fn fn,
 
 	if (table[0] == '/')	/* mynetworks: a file of patterns */
 		return file_entries(table, 0, 1, fn, arg, err, errlen);
+	table = unproxied(table);
+	colon = strchr(table, ':');
 	if (colon == NULL || (tl = (size_t)(colon - table)) >= sizeof(type)) {
 		snprintf(err, errlen, "%s: not a lookup table", table);
 		return -1;

@@ -450,6 +450,11 @@ if command -v postconf >/dev/null 2>&1; then
 	run pfsender --postfix="$p"
 	expect "... the hash without its source: postmap -s" ERROR postfix-open-relay "$p/master.cf" 2 1
 	check "... named by the table" grep -q "hash:$p/senders: \"boss@example.com OK\" lets past" "$w/out"
+	pftab pfproxy 'check_sender_access proxy:hash:@P@/senders, reject_unauth_destination'
+	printf 'boss@example.com OK\n' >"$p/senders"
+	postmap -c "$p" "$p/senders"
+	run pfproxy --postfix="$p"
+	expect "... through proxy:hash: (read as the hash table)" ERROR postfix-open-relay "$p/master.cf" 2 1
 	pftab pfhelo 'check_helo_access inline:{ { gw.example.com = OK }, { bad.example = REJECT } }, reject_unauth_destination'
 	run pfhelo --postfix="$p"
 	expect "check_helo_access inline: with a HELO name OK (forgeable)" ERROR postfix-open-relay "$p/master.cf" 2 1
