@@ -144,7 +144,8 @@ grant(struct lint *l, struct smr *r, const char *key, int what,
 			 key);
 }
 
-/* A class R file: the first word of each line is an entry. */
+/* A class R file: every word of a line is an entry, a line starting with
+ * '#' is a comment (Sendmail's fileclass without a scanf format). */
 static void
 class_file(struct lint *l, struct smr *r, const char *path)
 {
@@ -159,11 +160,13 @@ class_file(struct lint *l, struct smr *r, const char *path)
 		return;
 	}
 	while (getline(&line, &cap, f) > 0) {
-		char *w = line + strspn(line, " \t");
+		char *save = NULL;
 
 		no++;
-		w[strcspn(w, " \t\r\n")] = '\0';
-		if (*w && *w != '#')
+		if (line[0] == '#')
+			continue;
+		for (char *w = strtok_r(line, " \t\r\n", &save); w;
+		     w = strtok_r(NULL, " \t\r\n", &save))
 			grant(l, r, w, G_CLIENT | G_TO, path, no);
 	}
 	free(line);
