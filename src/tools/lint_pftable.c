@@ -3,7 +3,7 @@
  * lint_pftable.c - qrelayctl lint: what a Postfix lookup table named in a
  * relay restriction (or in mynetworks) holds and answers.
  *
- *   - lint_pft_permits asks Postfix itself (postmap -q), so a cidr,
+ *   - lint_pft_query asks Postfix itself (postmap -q), so a cidr,
  *     regexp, pcre, hash or any other table answers as smtpd would make
  *     it answer;
  *   - lint_pft_entries reads the text the table is made from, for the
@@ -71,20 +71,19 @@ unproxied(const char *table)
 }
 
 int
-lint_pft_permits(const struct pf *p, const char *table, const char *key,
-		 char *err, size_t errlen)
+lint_pft_query(const struct pf *p, const char *table, const char *key,
+	       char *answer, size_t alen, char *err, size_t errlen)
 {
 	const char *args[] = { "-q", key, unproxied(table), NULL };
 	char *out = NULL;
-	int rc = postmap(p, args, &out, err, errlen), permits;
+	int rc = postmap(p, args, &out, err, errlen);
 
-	if (rc != 0) {
-		free(out);
-		return rc == 1 ? 0 : -1;
+	if (rc == 0) {
+		out[strcspn(out, "\n")] = '\0';
+		snprintf(answer, alen, "%s", out);
 	}
-	permits = lint_pft_action_permits(out);
 	free(out);
-	return permits;
+	return rc == 0 ? 1 : rc == 1 ? 0 : -1;
 }
 
 /* One line of a table's text: key and value (split after the key; for

@@ -84,8 +84,51 @@ grant_net(struct pf *p, const char *net, const char *file, unsigned line,
 	return 1;
 }
 
+enum { R_PASS, R_REJECT, R_PERMIT };
+
+static int walk(struct pf *p, const struct pf_svc *s, const char *list,
+		int depth, char *why, size_t len);
+
+/* Is w one of the list's words? */
+static int
+is_word(const char *list, const char *w)
+{
+	struct pf_words ws;
+	int found = 0;
+
+	lint_pf_words(list, &ws);
+	for (int i = 0; i < ws.n && !found; i++)
+		found = strcmp(ws.w[i], w) == 0;
+	free(ws.w);
+	return found;
+}
+
+/* Does a table's answer let the client past: OK, a number, permit, or a
+ * restriction class (smtpd_restriction_classes) that does? */
+static int
+answer_permits(struct pf *p, const struct pf_svc *s, const char *value,
+	       int depth)
+{
+	char w[128], why[300];
+	size_t n;
+
+	if (lint_pft_action_permits(value))
+		return 1;
+	value += strspn(value, " \t,");
+	n = strcspn(value, " \t,");
+	if (n == 0 || n >= sizeof(w) || depth >= 4)
+		return 0;
+	memcpy(w, value, n);
+	w[n] = '\0';
+	return is_word(lint_pf_main(p, "smtpd_restriction_classes"), w) &&
+		walk(p, s, lint_pf_main(p, w), depth + 1, why, sizeof(why)) ==
+		R_PERMIT;
+}
+
 struct grants {
 	struct pf *p;
+	const struct pf_svc *s;
+	int depth;		/* of the restriction list that names it */
 	const char *what;	/* "mynetworks", "check_client_access cidr:..." */
 	int keys_only;		/* mynetworks: the value does not matter */
 	int all;		/* an entry covers every address */
@@ -100,7 +143,7 @@ grant_entry(void *arg, const char *key, const char *value, const char *file,
 	struct grants *g = arg;
 	int all;
 
-	if (!g->keys_only && !lint_pft_action_permits(value))
+	if (!g->keys_only && !answer_permits(g->p, g->s, value, g->depth))
 		return;
 	all = grant_net(g->p, key, file, line, g->what) == 2;
 	if (g->first[0] == '\0' || (all && !g->all)) {	/* name it */
@@ -121,7 +164,7 @@ static int
 mynetworks(struct pf *p, const struct pf_svc *s)
 {
 	struct pf_words ws;
-	struct grants g = { p, "mynetworks", 1, 0, "" };
+	struct grants g = { p, s, 0, "mynetworks", 1, 0, "" };
 	const char *file;
 	unsigned line = lint_pf_where(p, s, "mynetworks", &file);
 	char err[1200];
@@ -163,8 +206,8 @@ say(char *why, size_t len, const char *fmt, ...)
  * one kind past lets everyone; an address entry broader than a /16 or
  * a /32 that lets clients past is a relay-broad finding. */
 static int
-access_permits(struct pf *p, const char *check, const char *table,
-	       char *why, size_t len)
+access_permits(struct pf *p, const struct pf_svc *s, int depth,
+	       const char *check, const char *table, char *why, size_t len)
 {
 	static const char *const probes[4][2] = {
 		{ "198.51.100.77", "203.0.113.199" },
@@ -176,8 +219,8 @@ access_permits(struct pf *p, const char *check, const char *table,
 		strncmp(check, "check_helo_", 11) == 0 ||
 		strncmp(check, "check_reverse_client_", 21) == 0 ||
 		strstr(check, "_mx_access") || strstr(check, "_ns_access");
-	struct grants g = { p, "", 0, 0, "" };
-	char what[300], err[1200];
+	struct grants g = { p, s, depth, "", 0, 0, "" };
+	char what[300], err[1200], answer[300];
 	int k;
 
 	if (static_ok(table)) {
@@ -204,16 +247,20 @@ access_permits(struct pf *p, const char *check, const char *table,
 		return 1;
 	}
 	for (k = 0; k < 4; k++) {
-		int r0 = lint_pft_permits(p, table, probes[k][0], err, sizeof(err));
-		int r1 = r0 == 1 ? lint_pft_permits(p, table, probes[k][1], err,
-						    sizeof(err)) : r0;
+		int r = 1;
 
-		if (r1 == 1) {
-			say(why, len, "%s answers OK for \"%s\" and \"%s\", keys nobody lists",
-				 what, probes[k][0], probes[k][1]);
+		for (int j = 0; j < 2 && r == 1; j++) {
+			r = lint_pft_query(p, table, probes[k][j], answer,
+					   sizeof(answer), err, sizeof(err));
+			if (r == 1 && !answer_permits(p, s, answer, depth))
+				r = 0;
+		}
+		if (r == 1) {
+			say(why, len, "%s lets \"%s\" and \"%s\" past, keys nobody lists (it answers \"%s\")",
+			    what, probes[k][0], probes[k][1], answer);
 			return 1;
 		}
-		if (r1 < 0) {
+		if (r < 0) {
 			lint_note(p->l, "%s: Postfix cannot look it up (%s); smtpd defers there",
 				  what, err);
 			break;
@@ -222,21 +269,6 @@ access_permits(struct pf *p, const char *check, const char *table,
 	return 0;
 }
 
-/* Is w one of the list's words? */
-static int
-is_word(const char *list, const char *w)
-{
-	struct pf_words ws;
-	int found = 0;
-
-	lint_pf_words(list, &ws);
-	for (int i = 0; i < ws.n && !found; i++)
-		found = strcmp(ws.w[i], w) == 0;
-	free(ws.w);
-	return found;
-}
-
-enum { R_PASS, R_REJECT, R_PERMIT };
 
 /* Walk a restriction list as smtpd does for a client that is nothing
  * special: R_REJECT at the first restriction that refuses relaying to
@@ -285,7 +317,7 @@ walk(struct pf *p, const struct pf_svc *s, const char *list, int depth,
 			   strcmp(t + tl - 7, "_access") == 0) {
 			if (i + 1 < ws.n && strcmp(t, "check_sasl_access") != 0 &&
 			    strcmp(t, "check_ccert_access") != 0 &&
-			    access_permits(p, t, ws.w[i + 1], why, len))
+			    access_permits(p, s, depth, t, ws.w[i + 1], why, len))
 				res = R_PERMIT;
 			i++;	/* its table */
 		} else {

@@ -63,10 +63,10 @@ void lint_pf_words(const char *list, struct pf_words *out);
 /* Lookup tables (lint_pftable.c).  Does an access action (a table's
  * answer) let the client past: OK, all-numerical, permit? */
 int lint_pft_action_permits(const char *value);
-/* What Postfix answers for key (postmap -q): 1 an action that lets the
- * client past, 0 another or none, -1 the table cannot be read (err). */
-int lint_pft_permits(const struct pf *p, const char *table, const char *key,
-		     char *err, size_t errlen);
+/* What Postfix answers for key (postmap -q): 1 (answer filled), 0 no
+ * answer, -1 the table cannot be read (err). */
+int lint_pft_query(const struct pf *p, const char *table, const char *key,
+		   char *answer, size_t alen, char *err, size_t errlen);
 /* Each entry of table ("type:name", or a "/file" of patterns), with the
  * file and line it is on (0: not known): 0, or -1 (err says why), -2 its
  * file is there but no regular file (a FIFO: Postfix would hang on it

@@ -439,7 +439,7 @@ if command -v postconf >/dev/null 2>&1; then
 	printf 'if /@example\\.com$/\n/^postmaster@/ OK\nendif\n/@/ OK\n' >"$p/rcpt.re"
 	run pfregexp --postfix="$p"
 	expect "check_recipient_access regexp: /@/ OK (Postfix asked)" ERROR postfix-open-relay "$p/master.cf" 2 1
-	check "... it answered OK for recipients nobody lists" grep -q 'answers OK for "probe-q7@probe-q7.invalid"' "$w/out"
+	check "... it answered OK for recipients nobody lists" grep -q 'lets "probe-q7@probe-q7.invalid" and "nobody-z3@other-z3.test" past, keys nobody lists (it answers "OK")' "$w/out"
 	pftab pfsender 'check_sender_access hash:@P@/senders, reject_unauth_destination'
 	printf '# the boss may relay\n@spam.example REJECT\nboss@example.com   OK\n' >"$p/senders"
 	postmap -c "$p" "$p/senders"
@@ -455,6 +455,21 @@ if command -v postconf >/dev/null 2>&1; then
 	postmap -c "$p" "$p/senders"
 	run pfproxy --postfix="$p"
 	expect "... through proxy:hash: (read as the hash table)" ERROR postfix-open-relay "$p/master.cf" 2 1
+	# a restriction class as the answer (RESTRICTION_CLASS_README)
+	pftab pfclass 'check_sender_access texthash:@P@/senders, check_recipient_access regexp:@P@/rcpt.re, reject_unauth_destination'
+	printf 'smtpd_restriction_classes = permissive, strict\npermissive = permit\nstrict = reject_unknown_sender_domain\n' >>"$p/main.cf"
+	printf 'boss@example.com strict\n' >"$p/senders"
+	printf '/@example\\.com$/ strict\n' >"$p/rcpt.re"
+	run pfclass --postfix="$p"
+	check "restriction classes that do not permit: no error (exit $rc)" [ "$(errors)" = 0 ]
+	printf 'boss@example.com permissive\n' >"$p/senders"
+	run pfclass --postfix="$p"
+	expect "a sender answered with a class that permits (forgeable)" ERROR postfix-open-relay "$p/master.cf" 2 1
+	printf 'boss@example.com strict\n' >"$p/senders"
+	printf '/./ permissive\n' >"$p/rcpt.re"
+	run pfclass --postfix="$p"
+	expect "every recipient answered with a class that permits" ERROR postfix-open-relay "$p/master.cf" 2 1
+	check "... Postfix's answer was judged" grep -q 'keys nobody lists (it answers "permissive")' "$w/out"
 	pftab pfhelo 'check_helo_access inline:{ { gw.example.com = OK }, { bad.example = REJECT } }, reject_unauth_destination'
 	run pfhelo --postfix="$p"
 	expect "check_helo_access inline: with a HELO name OK (forgeable)" ERROR postfix-open-relay "$p/master.cf" 2 1
