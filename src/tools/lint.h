@@ -141,9 +141,10 @@ struct lint_key {
 #define LK_RELAYDOMAINS 2	/* host names and .suffixes, any case */
 void lint_key(const char *key, size_t len, int where, struct lint_key *k);
 
-/* Is domain a public suffix, under which anyone may register a name: one
- * label (a top-level domain), or a suffix of the Public Suffix List
- * (libpsl: co.uk, github.io)?  Any case, a final '.' allowed. */
+/* Is domain a public suffix, under which anyone may register a name: 2 a
+ * suffix of the Public Suffix List (libpsl: com, co.uk, github.io), 1 a
+ * single label the list does not know (a top-level domain to be safe:
+ * "lan"), 0 neither.  Any case, a final '.' allowed. */
 int lint_public_suffix(const char *domain);
 
 /* How many addresses a LK_IP key covers (a double: an IPv6 /0 is 2^128),

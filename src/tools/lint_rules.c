@@ -118,15 +118,15 @@ lint_public_suffix(const char *domain)
 		d[i] = domain[i] >= 'A' && domain[i] <= 'Z' ?
 			(char)(domain[i] - 'A' + 'a') : domain[i];
 	d[n] = '\0';
-	if (strchr(d, '.') == NULL)
-		return 1;	/* one label: a top-level domain, known or not */
 	if (!tried) {	/* the system's list if newer, else the built-in */
 		tried = 1;
 		if ((psl = psl_latest(NULL)) == NULL)
 			psl = psl_builtin();
 	}
-	return psl && psl_is_public_suffix2(psl, d, PSL_TYPE_ANY |
-					    PSL_TYPE_NO_STAR_RULE);
+	if (psl && psl_is_public_suffix2(psl, d, PSL_TYPE_ANY |
+					 PSL_TYPE_NO_STAR_RULE))
+		return 2;
+	return strchr(d, '.') == NULL;	/* one label: a TLD, known or not */
 }
 
 void

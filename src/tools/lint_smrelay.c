@@ -24,6 +24,7 @@
 #include "lint.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,18 +75,22 @@ last_word(char *s)
 	return w;
 }
 
-static void __attribute__((format(printf, 2, 0)))
-grant_open(struct smr *r, const char *fmt, const char *file, unsigned line,
-	   const char *key)
+/* The first grant that lets everyone relay: why says "file:line: how". */
+static void __attribute__((format(printf, 4, 5)))
+grant_open(struct smr *r, const char *file, unsigned line, const char *fmt,
+	   ...)
 {
-	char at[16] = "";
+	va_list ap;
+	int n;
 
 	if (r->open)
 		return;
 	r->open = 1;
-	if (line)
-		snprintf(at, sizeof(at), ":%u", line);
-	snprintf(r->why, sizeof(r->why), fmt, file, at, key);
+	n = snprintf(r->why, sizeof(r->why), line ? "%.300s:%u: " : "%.300s: ",
+		     file, line);
+	va_start(ap, fmt);
+	vsnprintf(r->why + n, sizeof(r->why) - (size_t)n, fmt, ap);
+	va_end(ap);
 }
 
 enum { G_CLIENT = 1, G_TO = 2, G_FROM = 4 };
@@ -96,13 +101,13 @@ grant(struct lint *l, struct smr *r, const char *key, int what,
       const char *file, unsigned line)
 {
 	size_t n = strlen(key);
-	int dots = 0, digits = 1, labels;
+	int dots = 0, digits = 1, psl;
 
 	if (n == 0)
 		return;
 	if (what & G_FROM) {
-		grant_open(r, "%s%s: \"From:%s RELAY\" with relay_mail_from: a client that says MAIL FROM that sender relays, and a client names any sender it likes",
-			   file, line, key);
+		grant_open(r, file, line, "\"From:%s RELAY\" with relay_mail_from: a client that says MAIL FROM that sender relays, and a client names any sender it likes",
+			   key);
 		return;
 	}
 	if (strncasecmp(key, "IPv6:", 5) == 0) {
@@ -131,14 +136,13 @@ grant(struct lint *l, struct smr *r, const char *key, int what,
 	}
 	if (strchr(key, '@'))
 		return;	/* not a client or a domain */
-	labels = dots + 1 - (key[n - 1] == '.') - (key[0] == '.');
-	if (strcasecmp(key, "localhost") == 0 ||
-	    (labels > 1 && !lint_public_suffix(key + (key[0] == '.'))))
+	psl = lint_public_suffix(key + (key[0] == '.'));
+	if (psl == 0 || strcasecmp(key, "localhost") == 0)
 		return;
-	if (what & G_TO)
-		grant_open(r, "%s%s: relay grant \"%s\": mail to every domain under that public suffix is relayed, from anyone",
-			   file, line, key);
-	else
+	if ((what & G_TO) && psl == 2)	/* a suffix of the Internet's */
+		grant_open(r, file, line, "relay grant \"%s\": mail to every domain under that public suffix is relayed, from anyone",
+			   key);
+	else if (what & G_CLIENT)
 		lint_add(l, "relay-broad", file, line,
 			 "Sendmail relay grant \"%s\" covers every client named under a public suffix (a top-level domain, or one like co.uk)",
 			 key);
@@ -275,8 +279,8 @@ lint_smr_judge(struct lint *l, struct smr *r, const char *cf, char *why,
 	       size_t len)
 {
 	if (r->local_from_line)
-		grant_open(r, "%s%s: FEATURE(`relay_local_from'%s): a client that says MAIL FROM a local domain relays, and a client names any sender it likes",
-			   cf, r->local_from_line, "");
+		grant_open(r, cf, r->local_from_line, "%s",
+			   "FEATURE(`relay_local_from'): a client that says MAIL FROM a local domain relays, and a client names any sender it likes");
 	for (int i = 0; i < r->n_lines; i++)
 		class_words(l, r, cf, r->class_lines[i], r->class_line_no[i]);
 	for (int i = 0; i < r->n_files; i++)

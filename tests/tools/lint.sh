@@ -645,12 +645,14 @@ INPUT_MAIL_FILTER(`qrelay'"'"', `S=inet:18893@127.0.0.1, F=T'"'"')dnl
 	check "... the reason names the line" grep -q "$w/smrto/access:2: relay grant \"com\"" "$w/out"
 	smr smrbroad 'RELAY_DOMAIN(`10'"'"')dnl'
 	printf '# v4 and v6\nConnect:172 RELAY\nConnect:IPv6:2001 RELAY\nConnect:IPv6:2001:db8 RELAY\nConnect:ac.uk RELAY\nConnect:mx.ac.uk RELAY\n' >"$w/smrbroad/access"
+	printf 'lan\n' >"$w/smrbroad/relay-domains"
 	run smrbroad --sendmail="$smc"
 	expect "RELAY_DOMAIN(10): a /8" ERROR relay-broad "$smc" "$(line "$smc" '^C\{R\}10')" 1
 	expect "access Connect:172 RELAY" ERROR relay-broad "$w/smrbroad/access" 2 1
 	expect "access Connect:IPv6:2001 RELAY" ERROR relay-broad "$w/smrbroad/access" 3 1
 	expect "access Connect:ac.uk RELAY (a public suffix)" ERROR relay-broad "$w/smrbroad/access" 5 1
-	check "... IPv6:2001:db8 (a /32) and mx.ac.uk are not broad; the MSA is not open" [ "$(errors)" = 4 ]
+	expect "relay-domains \"lan\" (one label, no Internet suffix: clients only)" ERROR relay-broad "$w/smrbroad/relay-domains" 1 1
+	check "... IPv6:2001:db8 (a /32) and mx.ac.uk are not broad; the MSA is not open" [ "$(errors)" = 5 ]
 	smr smrfile 'dnl'
 	printf '# offices\nexample.com\n\nnet\n' >"$w/smrfile/relay-domains"
 	run smrfile --sendmail="$smc"
