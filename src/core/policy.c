@@ -476,16 +476,13 @@ policy_rcpt(const struct tables *t, struct session *ss, const char *rcpt,
 	 * hosted ones too, as relay-ctrl-check's RELAYCLIENT does: asked at
 	 * once, and a failed lookup is a tempfail even for a hosted one */
 	if (t->s.pop_relayclient[0]) {
-		switch (pop_relay(t, ss, v)) {
-		case 1:
+		int r = pop_relay(t, ss, v);	/* -1: v is the tempfail */
+
+		if (r == 1)
 			verdict_set(v, VERDICT_ACCEPT, &t->s.reply_ok,
 				    "relay client: %s", ss->relay_why);
+		if (r != 0)
 			return;
-		case -1:
-			return;
-		default:
-			break;
-		}
 	}
 	/* a roaming user never waits for the DNSBL: while its answer is
 	 * still on the way, SMTP-after-POP is asked first (a lookup error
