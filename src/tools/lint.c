@@ -105,6 +105,18 @@ lint_fopen(const char *path, char *err, size_t errlen)
 }
 
 char *
+lint_trim(char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t\r\n");
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+char *
 lint_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;

@@ -93,6 +93,9 @@ void lint_stale(struct lint *l, const char *text, const char *cdb,
  * why. */
 FILE *lint_fopen(const char *path, char *err, size_t errlen);
 
+/* s without blanks (and CR, LF) at both ends; cut in place. */
+char *lint_trim(char *s);
+
 /* malloc that ends the program when out of memory. */
 void *lint_alloc(size_t n);
 char *lint_strdup(const char *s);

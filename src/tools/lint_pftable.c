@@ -181,24 +181,11 @@ file_entries(const char *path, int regex, int words, lint_pft_fn fn,
 	return 0;
 }
 
-/* Trim blanks at both ends, in place. */
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	s += strspn(s, " \t");
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
-}
-
 /* inline:{ key=value, { key = value }, ... } */
 static int
 inline_entries(const char *table, const char *name, lint_pft_fn fn, void *arg)
 {
-	char *s = lint_strdup(name), *b = trim(s), *item;
+	char *s = lint_strdup(name), *b = lint_trim(s), *item;
 	size_t n = strlen(b);
 	int depth = 0;
 
@@ -217,15 +204,15 @@ inline_entries(const char *table, const char *name, lint_pft_fn fn, void *arg)
 			char *it, *eq;
 
 			*c = '\0';
-			it = trim(item);
+			it = lint_trim(item);
 			n = strlen(it);
 			if (it[0] == '{' && n > 1 && it[n - 1] == '}') {
 				it[n - 1] = '\0';
-				it = trim(it + 1);
+				it = lint_trim(it + 1);
 			}
 			if ((eq = strchr(it, '=')) != NULL) {
 				*eq = '\0';
-				fn(arg, trim(it), trim(eq + 1), table, 0);
+				fn(arg, lint_trim(it), lint_trim(eq + 1), table, 0);
 			}
 			if (end)
 				break;

@@ -55,18 +55,6 @@ struct sm {
 	struct smr *grants;	/* Sendmail's own relay grants */
 };
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	s += strspn(s, " \t");
-	n = strlen(s);
-	while (n > 0 && strchr(" \t\r\n", s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
 /* "Xname, S=spec, F=flags, T=..." */
 static void
 filter_line(struct sm *m, char *text, unsigned line)
@@ -83,13 +71,13 @@ filter_line(struct sm *m, char *text, unsigned line)
 	f = &m->x[m->nx++];
 	memset(f, 0, sizeof(*f));
 	f->line = line;
-	snprintf(f->name, sizeof(f->name), "%s", trim(item));
+	snprintf(f->name, sizeof(f->name), "%s", lint_trim(item));
 	while ((item = strtok_r(NULL, ",", &save)) != NULL) {
-		item = trim(item);
+		item = lint_trim(item);
 		if (strncmp(item, "S=", 2) == 0)
-			snprintf(f->spec, sizeof(f->spec), "%s", trim(item + 2));
+			snprintf(f->spec, sizeof(f->spec), "%s", lint_trim(item + 2));
 		else if (strncmp(item, "F=", 2) == 0)
-			snprintf(f->flags, sizeof(f->flags), "%s", trim(item + 2));
+			snprintf(f->flags, sizeof(f->flags), "%s", lint_trim(item + 2));
 	}
 }
 
@@ -114,13 +102,13 @@ daemon_line(struct sm *m, char *opts, unsigned line)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		item = trim(item);
+		item = lint_trim(item);
 		if (strcasecmp(item, "Name") == 0 || strcmp(item, "N") == 0) {
-			snprintf(d->name, sizeof(d->name), "%s", trim(eq + 1));
+			snprintf(d->name, sizeof(d->name), "%s", lint_trim(eq + 1));
 		} else if (strcasecmp(item, "InputMailFilters") == 0 ||
 			   strcmp(item, "I") == 0) {
 			snprintf(d->filters, sizeof(d->filters), "%s",
-				 trim(eq + 1));
+				 lint_trim(eq + 1));
 			d->own_filters = 1;
 		}
 	}
@@ -135,7 +123,7 @@ logical_line(struct sm *m, char *text, unsigned line)
 	if (text[0] == 'X') {
 		filter_line(m, text, line);
 	} else if (strncmp(text, "O InputMailFilters=", 19) == 0) {
-		snprintf(m->filters, sizeof(m->filters), "%s", trim(text + 19));
+		snprintf(m->filters, sizeof(m->filters), "%s", lint_trim(text + 19));
 		m->filters_line = line;
 	} else if (strncmp(text, "O DaemonPortOptions=", 20) == 0) {
 		daemon_line(m, text + 20, line);
