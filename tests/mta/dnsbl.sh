@@ -58,6 +58,7 @@ ROOT=$(pwd -P)
 BIN=$(cd "${QR_BUILD:-build}" 2>/dev/null && pwd -P)/src/qrelay-milter
 . "$ROOT/tests/mta/postfix.sh"
 . "$ROOT/tests/mta/sendmail.sh"
+. "$ROOT/tests/lib/swaks.sh"
 . "$ROOT/tests/lib/rbldnsd.sh"
 
 pass=0 fail=0
@@ -253,19 +254,7 @@ send() {
 	elapsed_ms=$(($(now_ms) - _t0))
 	sleep 0.3	# a query that was sent after all has reached rbldnsd's log
 	q1=$(rbl_queries)
-	reply=$(sed -n '/^ *-> RCPT TO/{n;p;q;}' "$_out")
-	[ -n "$reply" ] || reply=$(grep -m 1 '^<\*\*' "$_out")
-	[ -n "$reply" ] || reply=$(grep -m 1 -E '^\*\*\*' "$_out")
-	reply=$(printf '%s' "$reply" | sed 's/^<[-*]* *//')
-}
-expect_reply() {	# expect_reply LISTENER NAME ERE
-	if printf '%s\n' "$reply" | grep -Eq "$3"; then
-		ok "$1 $2: $reply"
-	else
-		bad "$1 $2: want /$3/, got: $reply"
-		sed 's/^/#   /' "$work/$2.$1.swaks" | tail -n 25
-		tail -n "+$((mark + 1))" "$work/milter.log" | sed 's/^/#   milter: /'
-	fi
+	swaks_reply "$_out"
 }
 # scenario LISTENER NAME SRC WHERE ERE [swaks args]: WHERE sink/hosted/none
 scenario() {

@@ -32,6 +32,7 @@ ROOT=$(pwd -P)
 BIN=$(cd "${QR_BUILD:-.}" && pwd -P)/src/qrelay-milter
 . "$ROOT/tests/mta/postfix.sh"
 . "$ROOT/tests/mta/sendmail.sh"
+. "$ROOT/tests/lib/swaks.sh"
 
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
@@ -167,19 +168,7 @@ send() {
 	_out="$work/$_name.$_mta.swaks"
 	swaks --server "127.0.0.1:$(mta_port "$_mta")" --timeout 60 --header "X-Control: $_name" \
 		--helo client.test "$@" >"$_out" 2>&1
-	reply=$(sed -n '/^ *-> RCPT TO/{n;p;q;}' "$_out")
-	[ -n "$reply" ] || reply=$(grep -m 1 '^<\*\*' "$_out")
-	[ -n "$reply" ] || reply=$(grep -m 1 -E '^\*\*\*' "$_out")
-	reply=$(printf '%s' "$reply" | sed 's/^<[-*]* *//')
-}
-# expect_reply MTA NAME ERE: the RCPT reply must match ERE.
-expect_reply() {
-	if printf '%s\n' "$reply" | grep -Eq "$3"; then
-		ok "$1 $2: $reply"
-	else
-		bad "$1 $2: want /$3/, got: $reply"
-		sed 's/^/#   /' "$work/$2.$1.swaks" | tail -n 25
-	fi
+	swaks_reply "$_out"
 }
 # scenario MTA NAME WHERE ERE [swaks args]: WHERE is sink, hosted or none.
 scenario() {

@@ -48,6 +48,7 @@ BUILD=$(cd "${QR_BUILD:-build}" 2>/dev/null && pwd -P)
 BIN=$BUILD/src/qrelay-milter
 CTL=$BUILD/src/qrelayctl
 . "$ROOT/tests/mta/sendmail.sh"
+. "$ROOT/tests/lib/swaks.sh"
 . "$ROOT/tests/pop/mariadb.sh"
 
 pass=0 fail=0
@@ -179,19 +180,7 @@ send() {
 	mark=$(milter_mark)
 	swaks --server "127.0.0.1:$(mta_port "$_mta")" --local-interface "$_src" --timeout 90 \
 		--header "X-Control: $_name" --helo client.test "$@" >"$_out" 2>&1
-	reply=$(sed -n '/^ *-> RCPT TO/{n;p;q;}' "$_out")
-	[ -n "$reply" ] || reply=$(grep -m 1 '^<\*\*' "$_out")
-	[ -n "$reply" ] || reply=$(grep -m 1 -E '^\*\*\*' "$_out")
-	reply=$(printf '%s' "$reply" | sed 's/^<[-*]* *//')
-}
-expect_reply() {	# expect_reply MTA NAME ERE
-	if printf '%s\n' "$reply" | grep -Eq "$3"; then
-		ok "$1 $2: $reply"
-	else
-		bad "$1 $2: want /$3/, got: $reply"
-		sed 's/^/#   /' "$work/$2.$1.swaks" | tail -n 25
-		tail -n "+$((mark + 1))" "$work/milter.log" | sed 's/^/#   milter: /'
-	fi
+	swaks_reply "$_out"
 }
 # scenario MTA NAME SRC WHERE ERE [swaks args]: WHERE sink, hosted or none
 scenario() {
