@@ -30,17 +30,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define SMR_FILES 8
-
 struct smr {
-	char class_files[SMR_FILES][1024];	/* FR files */
-	unsigned class_file_line[SMR_FILES];
-	int n_files;
-	char *class_lines[SMR_FILES * 8];	/* CR lines (copies) */
-	unsigned class_line_no[SMR_FILES * 8];
-	int n_lines;
+	struct {
+		char *text;	/* a "CR" / "C{R}" or "FR" / "F{R}" line */
+		unsigned line;
+	} *cls;
+	size_t n_cls;
 	char access[1024];	/* the access map's file, "" none */
-	unsigned access_line;
 	unsigned local_from_line, mail_from_line;	/* the features */
 	int open;		/* everyone may relay: why says how */
 	char why[600];
@@ -49,14 +45,18 @@ struct smr {
 struct smr *
 lint_smr_new(void)
 {
-	return lint_alloc(sizeof(struct smr));
+	struct smr *r = lint_alloc(sizeof(*r));
+
+	memset(r, 0, sizeof(*r));	/* lint_alloc does not clear */
+	return r;
 }
 
 void
 lint_smr_free(struct smr *r)
 {
-	for (int i = 0; i < r->n_lines; i++)
-		free(r->class_lines[i]);
+	for (size_t i = 0; i < r->n_cls; i++)
+		free(r->cls[i].text);
+	free(r->cls);
 	free(r);
 }
 
@@ -232,26 +232,23 @@ lint_smr_line(struct smr *r, const char *text, unsigned line)
 {
 	char buf[sizeof(r->access)];
 
-	if ((strncmp(text, "FR", 2) == 0 || strncmp(text, "F{R}", 4) == 0) &&
-	    r->n_files < SMR_FILES) {
-		const char *p = text + (text[1] == 'R' ? 2 : 4);
+	if ((text[0] == 'C' || text[0] == 'F') &&
+	    (strncmp(text + 1, "R", 1) == 0 || strncmp(text + 1, "{R}", 3) == 0)) {
+		if ((r->n_cls & 15) == 0) {
+			void *more = realloc(r->cls, (r->n_cls + 16) *
+					     sizeof(*r->cls));
 
-		p += strspn(p, " \t");
-		if (strncmp(p, "-o", 2) == 0)
-			p += 2 + strspn(p + 2, " \t");
-		snprintf(r->class_files[r->n_files], sizeof(r->class_files[0]),
-			 "%s", p);
-		r->class_files[r->n_files][strcspn(r->class_files[r->n_files],
-						   " \t\r\n")] = '\0';
-		r->class_file_line[r->n_files++] = line;
-	} else if ((strncmp(text, "CR", 2) == 0 || strncmp(text, "C{R}", 4) == 0) &&
-		   r->n_lines < SMR_FILES * 8) {
-		r->class_line_no[r->n_lines] = line;
-		r->class_lines[r->n_lines++] = lint_strdup(text);
+			if (more == NULL) {
+				fprintf(stderr, "qrelayctl: lint: out of memory\n");
+				exit(111);
+			}
+			r->cls = more;
+		}
+		r->cls[r->n_cls].text = lint_strdup(text);
+		r->cls[r->n_cls++].line = line;
 	} else if (strncmp(text, "Kaccess ", 8) == 0) {
 		snprintf(buf, sizeof(buf), "%s", text);
 		snprintf(r->access, sizeof(r->access), "%s", last_word(buf));
-		r->access_line = line;
 	} else if (text[0] == 'R' && strstr(text, "$@ RELAY") &&
 		   strstr(text, "FROM local")) {
 		r->local_from_line = line;
@@ -261,15 +258,23 @@ lint_smr_line(struct smr *r, const char *text, unsigned line)
 	}
 }
 
-/* The class R words of a "CR..." line. */
+/* A class R line of sendmail.cf: "CR words" / "C{R}words", or
+ * "FR[-o] file" / "F{R}[-o] file" (its words from the file). */
 static void
-class_words(struct lint *l, struct smr *r, const char *cf, const char *text,
-	    unsigned line)
+class_line(struct lint *l, struct smr *r, const char *cf, char *text,
+	   unsigned line)
 {
-	char buf[1100], *save = NULL;
+	char *p = text + (text[1] == 'R' ? 2 : 4), *save = NULL;
 
-	snprintf(buf, sizeof(buf), "%s", text + (text[1] == 'R' ? 2 : 4));
-	for (char *w = strtok_r(buf, " \t\r\n", &save); w;
+	if (text[0] == 'F') {
+		p += strspn(p, " \t");
+		if (strncmp(p, "-o", 2) == 0)
+			p += 2 + strspn(p + 2, " \t");
+		p[strcspn(p, " \t\r\n")] = '\0';
+		class_file(l, r, p);
+		return;
+	}
+	for (char *w = strtok_r(p, " \t\r\n", &save); w;
 	     w = strtok_r(NULL, " \t\r\n", &save))
 		grant(l, r, w, G_CLIENT | G_TO, cf, line);
 }
@@ -281,10 +286,8 @@ lint_smr_judge(struct lint *l, struct smr *r, const char *cf, char *why,
 	if (r->local_from_line)
 		grant_open(r, cf, r->local_from_line, "%s",
 			   "FEATURE(`relay_local_from'): a client that says MAIL FROM a local domain relays, and a client names any sender it likes");
-	for (int i = 0; i < r->n_lines; i++)
-		class_words(l, r, cf, r->class_lines[i], r->class_line_no[i]);
-	for (int i = 0; i < r->n_files; i++)
-		class_file(l, r, r->class_files[i]);
+	for (size_t i = 0; i < r->n_cls; i++)
+		class_line(l, r, cf, r->cls[i].text, r->cls[i].line);
 	if (r->access[0])
 		access_file(l, r, r->access);
 	if (r->open)
