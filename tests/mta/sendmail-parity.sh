@@ -145,18 +145,7 @@ if mdb_setup "$work/db" && mdb_start "$work/db"; then
 else
 	bad "private MariaDB did not start"; finish
 fi
-mdb_sql "$work/db" <<'SQL'
-CREATE DATABASE vpopmail;
-CREATE DATABASE indimail;
-CREATE TABLE vpopmail.relay (ip_addr varchar(46) NOT NULL DEFAULT '',
-  timestamp char(12) DEFAULT NULL, PRIMARY KEY (ip_addr));
-CREATE TABLE indimail.relay (email char(96) NOT NULL,
-  ipaddr varchar(46) NOT NULL, timestamp int,
-  UNIQUE KEY (email, ipaddr), KEY (ipaddr), KEY (timestamp));
-CREATE USER 'qrelay'@'localhost' IDENTIFIED BY 's3cret';
-GRANT SELECT, INSERT, DELETE ON vpopmail.relay TO 'qrelay'@'localhost';
-GRANT SELECT, INSERT, DELETE ON indimail.relay TO 'qrelay'@'localhost';
-SQL
+mdb_relay_tables "$work/db"
 if start_milter "$work/dir.conf"; then ok "qrelay-milter on inet:$MILTER_PORT@127.0.0.1, pop_before_smtp = directory"; else
 	sed 's/^/#   /' "$work/milter.log"; bad "qrelay-milter did not start"; finish
 fi

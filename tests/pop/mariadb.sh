@@ -10,6 +10,11 @@
 #                    answers
 #   mdb_stop DIR     shut it down (SIGTERM, then SIGKILL) and wait
 #   mdb_sql DIR      run SQL from stdin as the server's root user
+#   mdb_relay_tables DIR
+#                    the vpopmail and IndiMail relay tables (ip_addr and
+#                    ipaddr widened to varchar(46) for IPv6, as the README
+#                    says), and the user qrelay@localhost (password
+#                    s3cret) that may SELECT, INSERT and DELETE in them
 #
 # Debian's mariadb-server provides the binaries; the system instance is never
 # started or read (--no-defaults everywhere).  The server runs as root
@@ -69,4 +74,19 @@ mdb_stop() {
 
 mdb_sql() {
 	mariadb --no-defaults -S "$1/sock" -u root -N -B
+}
+
+mdb_relay_tables() {
+	mdb_sql "$1" <<'SQL'
+CREATE DATABASE vpopmail;
+CREATE DATABASE indimail;
+CREATE TABLE vpopmail.relay (ip_addr varchar(46) NOT NULL DEFAULT '',
+  timestamp char(12) DEFAULT NULL, PRIMARY KEY (ip_addr));
+CREATE TABLE indimail.relay (email char(96) NOT NULL,
+  ipaddr varchar(46) NOT NULL, timestamp int,
+  UNIQUE KEY (email, ipaddr), KEY (ipaddr), KEY (timestamp));
+CREATE USER 'qrelay'@'localhost' IDENTIFIED BY 's3cret';
+GRANT SELECT, INSERT, DELETE ON vpopmail.relay TO 'qrelay'@'localhost';
+GRANT SELECT, INSERT, DELETE ON indimail.relay TO 'qrelay'@'localhost';
+SQL
 }

@@ -53,17 +53,8 @@ fi
 
 # vpopmail's schema with ip_addr widened from char(18) for IPv6 (the README
 # documents this change); IndiMail's likewise.
+mdb_relay_tables "$DB"
 mdb_sql "$DB" <<'SQL'
-CREATE DATABASE vpopmail;
-CREATE DATABASE indimail;
-CREATE TABLE vpopmail.relay (ip_addr varchar(46) NOT NULL DEFAULT '',
-  timestamp char(12) DEFAULT NULL, PRIMARY KEY (ip_addr));
-CREATE TABLE indimail.relay (email char(96) NOT NULL,
-  ipaddr varchar(46) NOT NULL, timestamp int,
-  UNIQUE KEY (email, ipaddr), KEY (ipaddr), KEY (timestamp));
-CREATE USER 'qrelay'@'localhost' IDENTIFIED BY 's3cret';
-GRANT SELECT, INSERT, DELETE ON vpopmail.relay TO 'qrelay'@'localhost';
-GRANT SELECT, INSERT, DELETE ON indimail.relay TO 'qrelay'@'localhost';
 CREATE USER 'mx2'@'127.0.0.1' IDENTIFIED BY 'other';
 GRANT SELECT ON vpopmail.relay TO 'mx2'@'127.0.0.1';
 SQL
