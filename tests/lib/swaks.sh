@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# swaks.sh - what swaks said, for the MTA tests (sourced, POSIX sh; the
-# caller defines ok, bad and $work).
+# swaks.sh - what swaks said and where the mail went, for the MTA tests
+# (sourced, POSIX sh; the caller defines ok, bad and $work).
 #
 #   swaks_reply FILE        set $reply to the reply to RCPT TO in the swaks
 #                           transcript FILE, else to its first error line
@@ -9,6 +9,11 @@
 #                           of $work/NAME.KEY.swaks and, when $mark is set
 #                           (a line count), the milter's log since then
 #                           ($work/milter.log)
+#   expect_arrivals COUNT   for each "MTA NAME WHERE" line of $work/expect
+#                           (WHERE: sink, hosted or none), "COUNT sink MTA
+#                           NAME" and "COUNT hosted MTA NAME" must print
+#                           1 0, 0 1 or 0 0 (times the times the line is
+#                           there: a name sent once per listener)
 
 swaks_reply() {
 	reply=$(sed -n '/^ *-> RCPT TO/{n;p;q;}' "$1")
@@ -26,4 +31,22 @@ expect_reply() {
 		[ -n "${mark:-}" ] &&
 			tail -n "+$((mark + 1))" "$work/milter.log" | sed 's/^/#   milter: /'
 	fi
+}
+
+expect_arrivals() {
+	while read -r _am _an _aw; do	# not in a pipe: ok and bad count
+		_as=$("$1" sink "$_am" "$_an")
+		_ah=$("$1" hosted "$_am" "$_an")
+		case $_aw in
+		sink) _awant="1 0" ;;
+		hosted) _awant="0 1" ;;
+		none) _awant="0 0" ;;
+		esac
+		_ak=$(grep -c -x "$_am $_an $_aw" "$work/expect")
+		[ "$_ak" -gt 1 ] && _awant=$(echo "$_awant" | awk -v k="$_ak" '{ print $1 * k, $2 * k }')
+		if [ "$_as $_ah" = "$_awant" ]; then ok "$_am $_an: arrived where expected ($_aw)"; else
+			bad "$_am $_an: $_as at the sink, $_ah in the maildir; want $_aw"; fi
+	done <<EOF
+$(sort -u "$work/expect")
+EOF
 }

@@ -524,22 +524,7 @@ done
 
 # --- what arrived where ------------------------------------------------------------------
 drain
-while read -r m n w; do
-	s=$(arrivals sink "$m" "$n")
-	h=$(arrivals hosted "$m" "$n")
-	case $w in
-	sink) want="1 0" ;;
-	hosted) want="0 1" ;;
-	none) want="0 0" ;;
-	esac
-	# a name used on both listeners of an MTA arrives once per listener
-	k=$(grep -c -x "$m $n $w" "$work/expect")
-	[ "$k" -gt 1 ] && want=$(echo "$want" | awk -v k="$k" '{ print $1 * k, $2 * k }')
-	if [ "$s $h" = "$want" ]; then ok "$m $n: arrived where expected ($w)"; else
-		bad "$m $n: $s at the sink, $h in the maildir; want $w"; fi
-done <<EOF
-$(sort -u "$work/expect")
-EOF
+expect_arrivals arrivals
 total_sink=$(grep -c '^X-Client-Addr:' "$work/sink/net.dump" 2>/dev/null)
 want_sink=$(grep -c ' sink$' "$work/expect")
 if [ "${total_sink:-0}" = "$want_sink" ]; then ok "the sink got $want_sink messages, nothing else"; else

@@ -260,17 +260,8 @@ done
 drain
 
 # --- check what arrived ---------------------------------------------------------
-while read -r m n w; do
-	s=$(arrivals sink "$m" X-Control "$n")
-	h=$(arrivals hosted "$m" X-Control "$n")
-	case $w in
-	sink) want="1 0" ;;
-	hosted) want="0 1" ;;
-	none) want="0 0" ;;
-	esac
-	if [ "$s $h" = "$want" ]; then ok "$m $n: arrived where expected ($w)"; else
-		bad "$m $n: $s at the sink, $h in the maildir; want $w"; fi
-done <"$work/expect"
+control_arrivals() { arrivals "$1" "$2" X-Control "$3"; }
+expect_arrivals control_arrivals
 
 echo "# relay-probe corpus: $nprobes probes from 127.0.0.1 (may not relay)"
 echo "#   hand-written probes                  Postfix RCPT  Sendmail RCPT"

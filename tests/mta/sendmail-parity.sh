@@ -384,17 +384,7 @@ scenario smu unix-milter-back-foreign 127.0.0.1 none "$relay_refused" --from s@o
 # --- what arrived where ---------------------------------------------------------------------
 if wait_until 90 queues_empty; then ok "both Sendmails delivered everything"; else
 	bad "the queues did not drain: $(ls "$work/sm/spool/mqueue" "$work/smu/spool/mqueue" | grep -c '^qf') left"; fi
-while read -r m n w; do
-	s=$(arrivals sink "$m" "$n")
-	h=$(arrivals hosted "$m" "$n")
-	case $w in
-	sink) want="1 0" ;;
-	hosted) want="0 1" ;;
-	none) want="0 0" ;;
-	esac
-	if [ "$s $h" = "$want" ]; then ok "$m $n: arrived where expected ($w)"; else
-		bad "$m $n: $s at the sink, $h in the maildir; want $w"; fi
-done <"$work/expect"
+expect_arrivals arrivals
 total_sink=$(grep -c '^X-Client-Addr:' "$work/sink/net.dump" 2>/dev/null)
 want_sink=$(grep -c ' sink$' "$work/expect")
 if [ "${total_sink:-0}" = "$want_sink" ]; then ok "the sink got $want_sink messages, nothing else"; else
