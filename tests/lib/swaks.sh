@@ -9,6 +9,10 @@
 #                           of $work/NAME.KEY.swaks and, when $mark is set
 #                           (a line count), the milter's log since then
 #                           ($work/milter.log)
+#   sink_count DUMP MTA KIND NAME
+#                           how many messages smtp-sink wrote to DUMP (-D)
+#                           that came through MTA ("by mta.MTA.test") with
+#                           the header "KIND: NAME" (NAME "*": any)
 #   expect_arrivals COUNT   for each "MTA NAME WHERE" line of $work/expect
 #                           (WHERE: sink, hosted or none), "COUNT sink MTA
 #                           NAME" and "COUNT hosted MTA NAME" must print
@@ -49,4 +53,14 @@ expect_arrivals() {
 	done <<EOF
 $(sort -u "$work/expect")
 EOF
+}
+
+sink_count() {
+	[ -f "$1" ] || { echo 0; return; }
+	awk -v mta="by mta.$2.test" -v kind="$3: " -v name="$4" '
+		function done_rec() { if (m && h) n++; m = h = 0 }
+		/^X-Client-Addr:/ { done_rec() }
+		index($0, mta) { m = 1 }
+		index($0, kind) == 1 && (name == "*" || substr($0, length(kind) + 1) == name) { h = 1 }
+		END { done_rec(); print n + 0 }' "$1"
 }

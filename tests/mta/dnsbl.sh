@@ -315,15 +315,7 @@ for my $c ("EHLO client6.test", "MAIL FROM:<s\@outside.example>", "RCPT TO:<$rcp
 
 arrivals() {	# arrivals sink|hosted pfx|sm NAME
 	case $1 in
-	sink)
-		[ -f "$work/sink/net.dump" ] || { echo 0; return; }
-		awk -v mta="by mta.$2.test" -v want="X-Control: $3" '
-			function done_rec() { if (m && h) n++; m = h = 0 }
-			/^X-Client-Addr:/ { done_rec() }
-			index($0, mta) { m = 1 }
-			$0 == want { h = 1 }
-			END { done_rec(); print n + 0 }' "$work/sink/net.dump"
-		;;
+	sink) sink_count "$work/sink/net.dump" "$2" X-Control "$3" ;;
 	hosted)
 		case $2 in
 		pfx) _d=$work/pfx/mail/hosted/new ;;

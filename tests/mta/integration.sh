@@ -123,15 +123,7 @@ if snippet_in_readme "$work/snip"; then ok "README quotes the tested Sendmail sn
 # hosted) through MTA (pfx or sm).
 arrivals() {
 	case $1 in
-	sink)
-		[ -f "$work/sink/net.dump" ] || { echo 0; return; }
-		awk -v mta="by mta.$2.test" -v kind="$3: " -v name="$4" '
-			function done_rec() { if (m && h) n++; m = h = 0 }
-			/^X-Client-Addr:/ { done_rec() }
-			index($0, mta) { m = 1 }
-			index($0, kind) == 1 && (name == "*" || substr($0, length(kind) + 1) == name) { h = 1 }
-			END { done_rec(); print n + 0 }' "$work/sink/net.dump"
-		;;
+	sink) sink_count "$work/sink/net.dump" "$2" "$3" "$4" ;;
 	hosted)
 		case $2 in
 		pfx) _d=$work/pfx/mail/hosted/new ;;

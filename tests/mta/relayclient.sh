@@ -33,6 +33,7 @@ ROOT=$(pwd -P)
 BIN=$(cd "${QR_BUILD:-build}" 2>/dev/null && pwd -P)/src/qrelay-milter
 . "$ROOT/tests/mta/postfix.sh"
 . "$ROOT/tests/mta/sendmail.sh"
+. "$ROOT/tests/lib/swaks.sh"
 
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
@@ -185,15 +186,7 @@ rcpts_at() {
 		$0 == want { h = 1 }
 		END { done_rec() }' "$work/sink/$1.dump" | sort
 }
-messages_at() {	# messages_at SINK MTA CONTROL
-	[ -f "$work/sink/$1.dump" ] || { echo 0; return; }
-	awk -v mta="by mta.$2.test" -v want="X-Control: $3" '
-		function done_rec() { if (m && h) c++; m = h = 0 }
-		/^X-Client-Addr:/ { done_rec() }
-		index($0, mta) { m = 1 }
-		$0 == want { h = 1 }
-		END { done_rec(); print c + 0 }' "$work/sink/$1.dump"
-}
+messages_at() { sink_count "$work/sink/$1.dump" "$2" X-Control "$3"; }	# SINK MTA CONTROL
 hosted() {	# hosted MTA CONTROL: messages in MTA's maildir
 	case $1 in
 	pfx) _d=$work/pfx/mail/hosted/new ;;

@@ -190,15 +190,7 @@ expect_log() {
 }
 arrivals() {	# arrivals sink|hosted sm|smu NAME
 	case $1 in
-	sink)
-		[ -f "$work/sink/net.dump" ] || { echo 0; return; }
-		awk -v mta="by mta.$2.test" -v want="X-Control: $3" '
-			function done_rec() { if (m && h) n++; m = h = 0 }
-			/^X-Client-Addr:/ { done_rec() }
-			index($0, mta) { m = 1 }
-			$0 == want { h = 1 }
-			END { done_rec(); print n + 0 }' "$work/sink/net.dump"
-		;;
+	sink) sink_count "$work/sink/net.dump" "$2" X-Control "$3" ;;
 	hosted) cat "$work/$2/maildir/new/"* 2>/dev/null | grep -c -x -F "X-Control: $3" ;;
 	esac
 }
